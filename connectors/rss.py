@@ -1,0 +1,278 @@
+"""The RSS/Atom connector: fetch a feed, map its entries to items, move the cursor.
+
+Cursor (JSON-serialisable)::
+
+    {"etag": str | None, "last_modified": str | None, "latest_at": ISO-8601 str | None}
+
+``etag``/``last_modified`` drive conditional GETs (a 304 returns no items and the same
+cursor). ``latest_at`` is the newest entry timestamp seen (max of published/updated, never
+later than the fetch time); later fetches return only entries newer than it, plus undated
+entries (the loader dedups those by item_id).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import urllib.parse
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from time import struct_time
+from typing import Any
+
+import feedparser
+
+from connectors.base import FetchResult, SourceError, make_item, sha1_hex
+from connectors.http import HttpClient, HttpError, HttpResponse
+from idea_harvester.config import RssSource
+
+CHANNEL = "rss"
+
+#: bozo reasons that do not make a feed unusable (wrong or missing content-type, charset).
+_BENIGN_BOZO = (
+    feedparser.CharacterEncodingOverride,
+    feedparser.NonXMLContentType,
+)
+#: Response headers passed to feedparser. Not content-location: with a base URL feedparser
+#: also rewrites non-URL guids ("123" -> "https://host/123"), which would tie ids to the URL.
+_PARSER_HEADERS = ("content-type", "content-language")
+
+
+def fetch(
+    source: RssSource, cursor: dict[str, Any] | None, client: HttpClient, now: datetime
+) -> FetchResult:
+    """Fetch one feed; raise SourceError with an actionable message when it is unusable."""
+    cursor = dict(cursor or {})
+    now = now.astimezone(UTC) if now.tzinfo else now.replace(tzinfo=UTC)
+    try:
+        resp = client.get(source.url, headers=_conditional_headers(cursor))
+    except HttpError as err:
+        raise SourceError(source.name, err.kind, err.message) from err
+    if resp.status == 304:
+        return FetchResult(source.name, CHANNEL, [], cursor)
+
+    try:
+        parsed = feedparser.parse(io.BytesIO(resp.body), response_headers=_parser_headers(resp))
+    except Exception as err:  # feedparser is lenient, but a parser bug must not stop a run
+        raise SourceError(
+            source.name, "malformed_feed", f"{source.url} could not be parsed: {_describe(err)}"
+        ) from err
+    _check_parsed(source, parsed, resp.body, resp.header("content-type"))
+
+    since = _parse_iso(cursor.get("latest_at"))
+    newest = since
+    items: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for entry in parsed.entries:
+        stamp = _entry_stamp(entry)
+        if stamp is not None:
+            capped = min(stamp, now)
+            newest = capped if newest is None else max(newest, capped)
+            if since is not None and stamp <= since:
+                continue
+        item = entry_to_item(source.name, entry, now, base_url=_web_base(resp.url))
+        if item is None or item["native_id"] in seen:
+            continue
+        seen.add(item["native_id"])
+        items.append(item)
+
+    new_cursor = {
+        "etag": resp.header("etag"),
+        "last_modified": resp.header("last-modified"),
+        "latest_at": newest.isoformat() if newest else None,
+    }
+    return FetchResult(source.name, CHANNEL, items, new_cursor)
+
+
+def entry_to_item(
+    source_name: str, entry: Mapping[str, Any], now: datetime, base_url: str | None = None
+) -> dict[str, Any] | None:
+    """Map one feedparser entry to an item; None when it has nothing to identify it by.
+
+    ``base_url`` resolves relative links (the feed's own http(s) URL).
+    """
+    link = _text(_get(entry, "link"))
+    if link and base_url:
+        link = _join(base_url, link)
+    title = _text(_get(entry, "title"))
+    content = _content_html(entry)
+    native_id = _text(_get(entry, "id")) or link
+    if native_id is None:
+        if title is None and content is None:
+            return None
+        native_id = sha1_hex(title, content)
+    return make_item(
+        source_name=source_name,
+        channel=CHANNEL,
+        native_id=native_id,
+        fetched_at=now,
+        url=link,
+        title=title,
+        author=_author(entry),
+        published_at=_to_utc(_get(entry, "published_parsed"))
+        or _to_utc(_get(entry, "updated_parsed")),
+        content_html=content,
+        count_comments=_to_count(_get(entry, "slash_comments")),
+    )
+
+
+# -- validation ---------------------------------------------------------------------------
+
+
+def _check_parsed(source: RssSource, parsed: Any, body: bytes, content_type: str | None) -> None:
+    """Raise not_a_feed / malformed_feed when feedparser got nothing usable."""
+    if parsed.entries:
+        return
+    reason = parsed.get("bozo_exception") if parsed.get("bozo") else None
+    if not parsed.get("version"):
+        raise SourceError(source.name, "not_a_feed", _not_a_feed_msg(source, body, content_type))
+    if reason is not None and not isinstance(reason, _BENIGN_BOZO):
+        raise SourceError(
+            source.name,
+            "malformed_feed",
+            f"{source.url} looks like a {parsed.version} feed but could not be parsed and "
+            f"has no entries: {_describe(reason)}",
+        )
+
+
+def _not_a_feed_msg(source: RssSource, body: bytes, content_type: str | None) -> str:
+    if not body.strip():
+        return f"{source.url} returned an empty document, not an RSS/Atom feed"
+    head = body[:65536].decode("utf-8", "replace")
+    parts = [f"{source.url} is not an RSS/Atom feed"]
+    details = []
+    if content_type:
+        details.append(f"content-type {content_type}")
+    title = re.search(r"<title[^>]*>(.*?)</title>", head, re.I | re.S)
+    if title and title.group(1).strip():
+        details.append(f"title {_clip(title.group(1))!r}")
+    else:
+        details.append(f"starts with {_clip(head)!r}")
+    parts.append(f" ({'; '.join(details)})")
+    alternates = _feed_links(head)
+    if alternates:
+        parts.append(f"; the page advertises feed(s): {', '.join(alternates[:3])}")
+    else:
+        parts.append("; point the source at the feed URL itself")
+    return "".join(parts)
+
+
+def _feed_links(html: str) -> list[str]:
+    """hrefs of ``<link rel="alternate" type="application/(rss|atom)+xml">`` tags."""
+    out = []
+    for tag in re.findall(r"<link\b[^>]*>", html, re.I):
+        if re.search(r"application/(rss|atom)\+xml", tag, re.I):
+            href = re.search(r"href\s*=\s*[\"']([^\"']+)[\"']", tag, re.I)
+            if href:
+                out.append(href.group(1))
+    return out
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _clip(text: str, n: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+# -- request/response headers -------------------------------------------------------------
+
+
+def _conditional_headers(cursor: dict[str, Any]) -> dict[str, str]:
+    headers = {}
+    if isinstance(cursor.get("etag"), str) and cursor["etag"]:
+        headers["If-None-Match"] = cursor["etag"]
+    if isinstance(cursor.get("last_modified"), str) and cursor["last_modified"]:
+        headers["If-Modified-Since"] = cursor["last_modified"]
+    return headers
+
+
+def _parser_headers(resp: HttpResponse) -> dict[str, str]:
+    """The headers feedparser needs; none for files, so it sniffs the encoding itself.
+
+    Passing any header without a content-type makes feedparser assume ISO-8859-1.
+    """
+    if not resp.header("content-type"):
+        return {}
+    return {k: resp.headers[k] for k in _PARSER_HEADERS if resp.header(k)}
+
+
+def _join(base: str, link: str) -> str:
+    try:
+        return urllib.parse.urljoin(base, link)
+    except ValueError:  # e.g. a malformed IPv6 host
+        return link
+
+
+def _web_base(url: str) -> str | None:
+    return url if url.lower().startswith(("http://", "https://")) else None
+
+
+# -- field helpers ------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str | None:
+    """A trimmed string without NUL characters, or None when empty."""
+    if value is None:
+        return None
+    text = str(value).replace("\x00", "").strip()
+    return text or None
+
+
+def _get(entry: Mapping[str, Any], key: str) -> Any:
+    """Read a stored key, bypassing FeedParserDict's aliases (and its deprecation warnings)."""
+    return dict.get(entry, key) if isinstance(entry, dict) else entry.get(key)
+
+
+def _content_html(entry: Mapping[str, Any]) -> str | None:
+    for part in _get(entry, "content") or []:
+        value = _text(part.get("value") if hasattr(part, "get") else None)
+        if value:
+            return value
+    return _text(_get(entry, "summary"))
+
+
+def _author(entry: Mapping[str, Any]) -> str | None:
+    """The author's name; ``author_detail.name`` first, so "jo@x.org (Jo)" gives "Jo"."""
+    detail = _get(entry, "author_detail")
+    name = _text(detail.get("name")) if hasattr(detail, "get") else None
+    return name or _text(_get(entry, "author"))
+
+
+def _to_count(value: Any) -> int | None:
+    try:
+        count = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return count if count >= 0 else None
+
+
+def _to_utc(value: Any) -> datetime | None:
+    """feedparser's UTC struct_time -> aware datetime; None for missing or impossible dates."""
+    if not isinstance(value, struct_time | tuple) or len(value) < 6:
+        return None
+    try:
+        year, month, day, hour, minute, second = (int(v) for v in value[:6])
+        return datetime(year, month, day, hour, minute, min(second, 59), tzinfo=UTC)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def _entry_stamp(entry: Mapping[str, Any]) -> datetime | None:
+    """The newest of an entry's published/updated dates (what the cursor compares)."""
+    stamps = [_to_utc(_get(entry, k)) for k in ("published_parsed", "updated_parsed")]
+    known = [s for s in stamps if s is not None]
+    return max(known) if known else None
+
+
+def _parse_iso(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        dt = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)

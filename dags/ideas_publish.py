@@ -1,0 +1,31 @@
+"""Publish: rebuild the dashboard from the marts whenever they change."""
+
+from __future__ import annotations
+
+from airflow.sdk import dag, get_current_context, task
+
+from idea_harvester.orchestration import DEFAULT_ARGS, MARTS, START_DATE, run_context
+
+
+@dag(
+    dag_id="ideas_publish",
+    schedule=[MARTS],
+    start_date=START_DATE,
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    tags=["idea-harvester", "publish"],
+    doc_md=__doc__,
+)
+def ideas_publish():
+    @task
+    def dashboard() -> dict:
+        from idea_harvester.config import load_settings
+        from idea_harvester.steps import publish
+
+        return publish(load_settings(), run_context(get_current_context()))
+
+    dashboard()
+
+
+ideas_publish()

@@ -1,0 +1,145 @@
+"""Configuration: one YAML file, validated with pydantic.
+
+Where it is found: ``--config PATH``, else ``$IDEAS_CONFIG``, else ``ideas.yml`` in the
+current folder. Relative paths in the file are resolved against the file's own folder.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+DEFAULT_CONFIG_NAME = "ideas.yml"
+CONFIG_ENV = "IDEAS_CONFIG"
+
+
+class ConfigError(Exception):
+    """The configuration file is missing or invalid; the message says where and why."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RssSource(_Strict):
+    """An RSS or Atom feed. ``url`` may be http(s)://, file:// or a local path."""
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    channel: Literal["rss"]
+    url: str = Field(min_length=1)
+    enabled: bool = True
+
+
+Source = Annotated[RssSource, Field(discriminator="channel")]
+
+
+class HttpSettings(_Strict):
+    timeout_s: float = Field(default=20.0, gt=0)
+    max_bytes: int = Field(default=10_000_000, gt=0)
+    user_agent: str = "IdeaHarvester/0.1 (+https://github.com/idea-harvester/idea-harvester)"
+
+
+class ModelSettings(_Strict):
+    """The sentence embedding model: ``bundled:all-MiniLM-L6-v2`` (offline), a hub id or a path."""
+
+    embedding_model: str = "bundled:all-MiniLM-L6-v2"
+    batch_size: int = Field(default=64, gt=0)
+
+
+class Thresholds(_Strict):
+    suggestion_min_score: float = Field(default=0.5, ge=0, le=1)
+    idea_similarity: float = Field(default=0.62, gt=0, le=1)
+    min_sentence_chars: int = Field(default=12, ge=1)
+
+
+class Settings(_Strict):
+    warehouse: Path
+    landing: Path
+    dashboards: Path | None = None
+    sources: list[Source] = Field(default_factory=list)
+    http: HttpSettings = Field(default_factory=HttpSettings)
+    model: ModelSettings = Field(default_factory=ModelSettings)
+    thresholds: Thresholds = Field(default_factory=Thresholds)
+    top_ideas_limit: int = Field(default=200, gt=0)
+
+    @model_validator(mode="after")
+    def _unique_source_names(self) -> Settings:
+        names = [s.name for s in self.sources]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"source names must be unique; repeated: {', '.join(dupes)}")
+        return self
+
+    @property
+    def dashboards_dir(self) -> Path:
+        return self.dashboards or self.warehouse.parent / "dashboards"
+
+    def source(self, name: str) -> Source:
+        for s in self.sources:
+            if s.name == name:
+                return s
+        known = ", ".join(s.name for s in self.sources) or "(none)"
+        raise ConfigError(f"no source named {name!r} in the config; known sources: {known}")
+
+    def enabled_sources(self, channel: str | None = None) -> list[Source]:
+        return [s for s in self.sources if s.enabled and (channel is None or s.channel == channel)]
+
+
+def resolve_config_path(path: str | os.PathLike | None = None) -> Path:
+    if path:
+        return Path(path)
+    if os.environ.get(CONFIG_ENV):
+        return Path(os.environ[CONFIG_ENV])
+    return Path(DEFAULT_CONFIG_NAME)
+
+
+def _format_validation_error(path: Path, err: ValidationError) -> str:
+    lines = [f"invalid config {path}:"]
+    for e in err.errors():
+        where = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        lines.append(f"  - {where}: {e['msg']}")
+    return "\n".join(lines)
+
+
+def _resolve_relative(value: str | os.PathLike | None, base: Path) -> Path | None:
+    if value is None:
+        return None
+    p = Path(os.path.expanduser(str(value)))
+    return p if p.is_absolute() else (base / p)
+
+
+def settings_from_dict(data: dict, base_dir: Path, origin: str = "<config>") -> Settings:
+    """Validate a config mapping; relative paths are taken against ``base_dir``."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"invalid config {origin}: the top level must be a mapping of settings")
+    data = dict(data)
+    for key in ("warehouse", "landing", "dashboards"):
+        if data.get(key) is not None:
+            data[key] = _resolve_relative(data[key], base_dir)
+    for src in data.get("sources") or []:
+        if isinstance(src, dict) and isinstance(src.get("url"), str):
+            url = src["url"]
+            if "://" not in url:
+                src["url"] = str(_resolve_relative(url, base_dir))
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as err:
+        raise ConfigError(_format_validation_error(Path(origin), err)) from None
+
+
+def load_settings(path: str | os.PathLike | None = None) -> Settings:
+    cfg_path = resolve_config_path(path)
+    if not cfg_path.exists():
+        raise ConfigError(
+            f"config file {cfg_path} not found: create one with `ideas init`, "
+            f"or point to one with --config PATH or ${CONFIG_ENV}"
+        )
+    try:
+        data = yaml.safe_load(cfg_path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        raise ConfigError(f"invalid config {cfg_path}: not valid YAML: {err}") from None
+    return settings_from_dict(data or {}, cfg_path.resolve().parent, origin=str(cfg_path))

@@ -1,0 +1,158 @@
+"""The pipeline's steps as plain functions: the CLI calls them, and so do the Airflow DAGs.
+
+Each step returns small JSON-able counts (what Airflow passes through XCom), never data.
+Only load, enrich and build_marts write to DuckDB; fetch writes landing batches only.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from connectors import connector_for
+from connectors.base import SourceError
+from connectors.http import HttpClient
+from idea_harvester import landing
+from idea_harvester.config import Settings
+from idea_harvester.run_context import RunContext
+from warehouse.db import connect
+
+log = logging.getLogger("idea_harvester")
+
+Progress = Callable[[str], None]
+
+
+def fetch_source(settings: Settings, source_name: str, ctx: RunContext) -> dict[str, Any]:
+    """Fetch one source into a landing batch. A failing source lands an error record instead
+    of raising, so that other sources go on; the loader stores it in meta.source_errors."""
+    source = settings.source(source_name)
+    connector = connector_for(source.channel)
+    cursor = landing.latest_cursor(settings.landing, source.channel, source.name)
+    client = HttpClient.from_settings(settings.http)
+    try:
+        result = connector.fetch(source, cursor, client, ctx.run_at)
+    except SourceError as err:
+        log.error("fetch failed: %s", err)
+        manifest = landing.write_error(settings.landing, source.channel, err, ctx.run_at)
+        return {
+            "source": source.name,
+            "status": "error",
+            "error_kind": err.kind,
+            "error": err.message,
+            "batch_id": manifest.batch_id,
+            "count_items": 0,
+        }
+    manifest = landing.write_batch(settings.landing, result, ctx.run_at, previous_cursor=cursor)
+    if manifest is None:
+        log.info("source %s: nothing new", source.name)
+        return {"source": source.name, "status": "unchanged", "count_items": 0}
+    log.info(
+        "source %s: landed %d items as %s", source.name, manifest.count_rows, manifest.batch_id
+    )
+    return {
+        "source": source.name,
+        "status": "ok",
+        "batch_id": manifest.batch_id,
+        "count_items": manifest.count_rows,
+    }
+
+
+def _record_run(con, ctx: RunContext, step: str, started_at: datetime, counts: dict) -> None:
+    con.execute(
+        "INSERT OR REPLACE INTO meta.runs VALUES (?, ?, ?, ?, ?)",
+        [ctx.run_id, step, started_at, datetime.now(UTC), json.dumps(counts, sort_keys=True)],
+    )
+
+
+def load(settings: Settings, ctx: RunContext) -> dict[str, Any]:
+    """Load every pending landing batch into raw (the single writer)."""
+    from warehouse.loader import load_landing
+
+    started = datetime.now(UTC)
+    with connect(settings.warehouse) as con:
+        report = load_landing(con, settings.landing)
+        counts = report.as_counts()
+        _record_run(con, ctx, "load", started, counts)
+    return counts
+
+
+def enrich(settings: Settings, ctx: RunContext, progress: Progress = log.info) -> dict[str, Any]:
+    """Segment, detect suggestions, embed and group everything new, in one transaction."""
+    from transforms.enrich import EnrichSettings
+    from transforms.enrich import enrich as run_enrich
+
+    s = EnrichSettings(
+        model_id=settings.model.embedding_model,
+        suggestion_min_score=settings.thresholds.suggestion_min_score,
+        idea_similarity=settings.thresholds.idea_similarity,
+        min_sentence_chars=settings.thresholds.min_sentence_chars,
+        batch_size=settings.model.batch_size,
+    )
+    started = datetime.now(UTC)
+    with connect(settings.warehouse) as con:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            counts = run_enrich(con, s, progress)
+            _record_run(con, ctx, "enrich", started, counts)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    return counts
+
+
+def build_marts(settings: Settings, ctx: RunContext) -> dict[str, Any]:
+    """Rebuild the marts from core, in one transaction."""
+    from warehouse.marts import build_marts as run_marts
+
+    started = datetime.now(UTC)
+    with connect(settings.warehouse) as con:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            counts = run_marts(con, settings.top_ideas_limit)
+            _record_run(con, ctx, "marts", started, counts)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    return counts
+
+
+def publish(settings: Settings, ctx: RunContext) -> dict[str, Any]:
+    """Build the dashboard from the marts (read-only)."""
+    from dashboards.render import build_dashboard
+
+    with connect(settings.warehouse, read_only=True) as con:
+        path = build_dashboard(con, settings.dashboards_dir, generated_at=ctx.run_at)
+    return {"dashboard": str(path)}
+
+
+def run_all(settings: Settings, ctx: RunContext, progress: Progress = log.info) -> dict[str, Any]:
+    """Every step once, in order, without Airflow."""
+    fetched = []
+    sources = settings.enabled_sources()
+    for n, source in enumerate(sources, 1):
+        outcome = fetch_source(settings, source.name, ctx)
+        fetched.append(outcome)
+        detail = outcome.get("error") or f"{outcome['count_items']} new items"
+        progress(f"[fetch {n}/{len(sources)}] {source.name}: {outcome['status']} ({detail})")
+    loaded = load(settings, ctx)
+    progress(
+        f"[load] {loaded['batches_loaded']} batches, {loaded['items_upserted']} new or changed "
+        f"items, {loaded['errors_recorded']} source errors recorded"
+    )
+    enriched = enrich(settings, ctx, progress=lambda m: progress(f"[enrich] {m}"))
+    marts = build_marts(settings, ctx)
+    progress(f"[marts] {marts['marts.top_ideas']} ideas ranked")
+    published = publish(settings, ctx)
+    progress(f"[publish] dashboard written to {published['dashboard']}")
+    return {
+        "fetch": fetched,
+        "load": loaded,
+        "enrich": enriched,
+        "marts": marts,
+        "publish": published,
+    }

@@ -1,0 +1,101 @@
+"""Opening the DuckDB warehouse and applying versioned migrations.
+
+Migrations are the numbered ``migrations/NNN_name.sql`` files beside this module; each runs
+once, in its own transaction, and is recorded in ``meta.schema_version``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+log = logging.getLogger(__name__)
+
+_MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
+
+
+class WarehouseError(Exception):
+    """The warehouse cannot be opened or used; the message says what to do."""
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """All migrations shipped with the package, as (version, file name, SQL), in order."""
+    folder = resources.files("warehouse") / "migrations"
+    found = []
+    for entry in folder.iterdir():
+        m = _MIGRATION_NAME.match(entry.name)
+        if m:
+            found.append((int(m.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables "
+        "WHERE table_schema = 'meta' AND table_name = 'schema_version'"
+    ).fetchone()[0]
+    if not exists:
+        return 0
+    return con.execute("SELECT coalesce(max(version), 0) FROM meta.schema_version").fetchone()[0]
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Apply pending migrations; returns the names applied."""
+    current = schema_version(con)
+    applied = []
+    for version, name, sql in migrations():
+        if version <= current:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(sql)
+            con.execute(
+                "INSERT INTO meta.schema_version VALUES (?, ?, ?)",
+                [version, name, datetime.now(UTC)],
+            )
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        log.info("warehouse: applied migration %s", name)
+        applied.append(name)
+    return applied
+
+
+def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as err:
+        if "lock" in str(err).lower():
+            raise WarehouseError(
+                f"warehouse {path} is locked by another process (DuckDB allows one writer): "
+                "wait for the running pipeline step to finish, or read the published snapshot"
+            ) from err
+        raise WarehouseError(f"cannot open warehouse {path}: {err}") from err
+
+
+@contextmanager
+def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the warehouse. Read-write opens create it and apply pending migrations."""
+    path = Path(path)
+    if read_only:
+        if not path.exists():
+            raise WarehouseError(
+                f"warehouse {path} does not exist yet: run `ideas run` (or `ideas demo`) first"
+            )
+        con = _open(path, read_only=True)
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        con = _open(path, read_only=False)
+        migrate(con)
+    try:
+        yield con
+    finally:
+        con.close()

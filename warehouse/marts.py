@@ -1,0 +1,89 @@
+"""Rebuild the marts from core, in the caller's transaction.
+
+Marts are derived entirely from core, so they are refreshed wholesale (delete + insert into
+tables created by the migrations, which keeps their documented columns). Nothing here reads
+the clock: the same core gives the same marts.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+MART_TABLES = ("marts.top_ideas", "marts.idea_mentions", "marts.idea_mentions_daily")
+
+_IDEA_MENTIONS = """
+INSERT INTO marts.idea_mentions
+SELECT m.sentence_id, m.idea_id, g.suggestion_text, coalesce(r.title, r.thread_title),
+       m.item_id, m.source_name, m.channel, m.author, m.mentioned_at, m.url, m.language
+FROM core.mentions m
+JOIN core.suggestions g USING (sentence_id)
+JOIN raw.items r ON r.item_id = m.item_id
+"""
+
+_DAILY = """
+INSERT INTO marts.idea_mentions_daily
+SELECT idea_id, CAST(timezone('UTC', mentioned_at) AS DATE), channel, language, count(*)
+FROM core.mentions
+WHERE mentioned_at IS NOT NULL
+GROUP BY ALL
+"""
+
+_TOP_IDEAS = """
+INSERT INTO marts.top_ideas
+WITH stats AS (
+    SELECT m.idea_id,
+           count(*) AS count_mentions,
+           count(DISTINCT coalesce(nullif(lower(trim(m.author)), ''), 'item:' || m.item_id))
+               AS count_distinct_authors,
+           count(DISTINCT m.item_id) AS count_items,
+           count(DISTINCT m.channel) AS count_channels,
+           list_sort(list_distinct(list(m.channel))) AS channels,
+           list_sort(list_distinct(list(m.language))) AS languages,
+           min(m.mentioned_at) AS first_mentioned_at,
+           max(m.mentioned_at) AS last_mentioned_at
+    FROM core.mentions m
+    GROUP BY m.idea_id
+),
+engagement AS (
+    SELECT idea_id, sum(coalesce(r.score, 0) + coalesce(r.count_comments, 0)) AS total_engagement
+    FROM (SELECT DISTINCT idea_id, item_id FROM core.mentions) mi
+    JOIN raw.items r USING (item_id)
+    GROUP BY idea_id
+),
+scored AS (
+    SELECT s.*, coalesce(e.total_engagement, 0) AS total_engagement,
+           s.count_distinct_authors
+             + 0.5 * (s.count_mentions - s.count_distinct_authors)
+             + 0.5 * (s.count_channels - 1)
+             + 0.25 * ln(1 + greatest(coalesce(e.total_engagement, 0), 0)) AS score
+    FROM stats s LEFT JOIN engagement e USING (idea_id)
+)
+SELECT row_number() OVER (ORDER BY s.score DESC, s.first_mentioned_at, s.idea_id) AS idea_rank,
+       s.idea_id,
+       CASE WHEN length(g.suggestion_text) > 80
+            THEN rtrim(left(g.suggestion_text, 77)) || '...'
+            ELSE g.suggestion_text END AS label,
+       g.suggestion_text AS representative_quote,
+       r.url AS representative_url,
+       round(s.score, 4) AS score,
+       s.count_mentions, s.count_distinct_authors, s.count_items, s.count_channels,
+       s.channels, s.languages, s.first_mentioned_at, s.last_mentioned_at, s.total_engagement
+FROM scored s
+JOIN core.ideas i USING (idea_id)
+JOIN core.suggestions g ON g.sentence_id = i.representative_sentence_id
+JOIN raw.items r ON r.item_id = g.item_id
+WHERE i.count_members > 0
+QUALIFY idea_rank <= ?
+"""
+
+
+def build_marts(con: duckdb.DuckDBPyConnection, top_ideas_limit: int) -> dict[str, int]:
+    """Refresh every mart; returns row counts."""
+    for table in MART_TABLES:
+        con.execute(f"DELETE FROM {table}")
+    con.execute(_IDEA_MENTIONS)
+    con.execute(_DAILY)
+    con.execute(_TOP_IDEAS, [top_ideas_limit])
+    return {
+        table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in MART_TABLES
+    }

@@ -115,78 +115,76 @@ def cmd_sql(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_warehouse_status(con, settings) -> None:
+    from warehouse.db import schema_version
+
+    print(f"schema version {schema_version(con)}")
+    rows = []
+    for s in settings.sources:
+        last = con.execute(
+            "SELECT max(fetched_at), sum(count_rows) FROM meta.loads WHERE source_name = ?",
+            [s.name],
+        ).fetchone()
+        err = con.execute(
+            "SELECT occurred_at, error_kind, error_message FROM meta.source_errors "
+            "WHERE source_name = ? ORDER BY occurred_at DESC LIMIT 1",
+            [s.name],
+        ).fetchone()
+        rows.append(
+            (
+                s.name,
+                s.channel,
+                "yes" if s.enabled else "no",
+                last[0],
+                last[1] or 0,
+                err[0] if err else None,
+                f"{err[1]}: {err[2]}" if err else "",
+            )
+        )
+    print_table(
+        [
+            "source",
+            "channel",
+            "enabled",
+            "last_load_at",
+            "items_loaded",
+            "last_error_at",
+            "last_error",
+        ],
+        rows,
+        max_width=70,
+    )
+    tables = (
+        "raw.items",
+        "core.sentences",
+        "core.suggestions",
+        "core.ideas",
+        "core.mentions",
+        "marts.top_ideas",
+        "meta.source_errors",
+    )
+    counts = [(t, con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in tables]
+    print_table(["table", "rows"], counts)
+    last_runs = con.execute(
+        "SELECT run_id, step, finished_at, counts_json FROM meta.runs "
+        "ORDER BY finished_at DESC LIMIT 5"
+    ).fetchall()
+    if last_runs:
+        print_table(["run_id", "step", "finished_at", "counts"], last_runs, max_width=90)
+
+
 def cmd_status(args: argparse.Namespace) -> int:
-    from warehouse.db import WarehouseError, connect, schema_version
+    from warehouse.db import connect
 
     settings = load_settings(args.config)
     print(f"config ok: {len(settings.sources)} source(s); warehouse {settings.warehouse}")
-    try:
-        ctx = connect(settings.warehouse, read_only=True)
-        con = ctx.__enter__()
-    except WarehouseError as err:
+    if not settings.warehouse.exists():
         for s in settings.sources:
             print(f"  {s.name:30} {s.channel:14} {'enabled' if s.enabled else 'disabled'}")
-        print(str(err))
+        print("no warehouse yet: run `ideas run` to fetch and load the sources")
         return 0
-    try:
-        print(f"schema version {schema_version(con)}")
-        rows = []
-        for s in settings.sources:
-            last = con.execute(
-                "SELECT max(fetched_at), sum(count_rows) FROM meta.loads WHERE source_name = ?",
-                [s.name],
-            ).fetchone()
-            err = con.execute(
-                "SELECT occurred_at, error_kind, error_message FROM meta.source_errors "
-                "WHERE source_name = ? ORDER BY occurred_at DESC LIMIT 1",
-                [s.name],
-            ).fetchone()
-            last_error = f"{err[1]}: {err[2]}" if err else ""
-            rows.append(
-                (
-                    s.name,
-                    s.channel,
-                    "yes" if s.enabled else "no",
-                    last[0],
-                    last[1] or 0,
-                    err[0] if err else None,
-                    last_error,
-                )
-            )
-        print_table(
-            [
-                "source",
-                "channel",
-                "enabled",
-                "last_load_at",
-                "items_loaded",
-                "last_error_at",
-                "last_error",
-            ],
-            rows,
-            max_width=70,
-        )
-        counts = [
-            (t, con.execute(f"SELECT count(*) FROM {t}").fetchone()[0])
-            for t in (
-                "raw.items",
-                "core.sentences",
-                "core.suggestions",
-                "core.ideas",
-                "core.mentions",
-                "marts.top_ideas",
-                "meta.source_errors",
-            )
-        ]
-        print_table(["table", "rows"], counts)
-        last_runs = con.execute(
-            "SELECT run_id, step, finished_at, counts_json FROM meta.runs "
-            "ORDER BY finished_at DESC LIMIT 5"
-        ).fetchall()
-        if last_runs:
-            print_table(["run_id", "step", "finished_at", "counts"], last_runs, max_width=90)
-    finally:
-        ctx.__exit__(None, None, None)
+    with connect(settings.warehouse, read_only=True) as con:
+        _print_warehouse_status(con, settings)
     return 0
 
 

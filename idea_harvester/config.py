@@ -52,7 +52,7 @@ class ModelSettings(_Strict):
 
 class Thresholds(_Strict):
     suggestion_min_score: float = Field(default=0.5, ge=0, le=1)
-    idea_similarity: float = Field(default=0.62, gt=0, le=1)
+    idea_similarity: float = Field(default=0.5, gt=0, le=1)
     min_sentence_chars: int = Field(default=12, ge=1)
 
 

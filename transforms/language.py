@@ -22,7 +22,8 @@ _EN_WORDS = frozenset(
     all any some more most only other such own same both each few many much at by
     up out off again am isn't aren't wasn't don't doesn't didn't it's i'm i've i'd i'll
     you're we're they're that's there's let's please thanks thank like really get got make
-    want need love great good nice feature add would've way something anything
+    want need love great good nice feature add would've way something anything cannot
+    worst best useful awesome working problem
     """.split()
 )
 _FR_WORDS = frozenset(
@@ -33,7 +34,8 @@ _FR_WORDS = frozenset(
     tout tous toute toutes être avoir fait faire peut peux pouvoir faut faudrait serait
     sera était merci beaucoup rien jamais toujours depuis avant après chez même moi toi lui
     eux cela ça ceci quand comment pourquoi parce plusieurs quelque quelques autre autres
-    appli mise jour fonctionne marche bonjour dommage vraiment sinon alors
+    appli mise jour fonctionne marche bonjour dommage vraiment sinon alors bonne efficace
+    facile nul nulle génial géniale
     """.split()
 )
 _WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")

@@ -1,0 +1,85 @@
+"""The ``ideas`` command line, run in-process on real files."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from idea_harvester.cli import main
+from idea_harvester.config import load_settings
+from idea_harvester.run_context import RunContext
+from idea_harvester.steps import run_all
+from tests.pipeline_support import feed_bytes, write_config
+
+
+@pytest.fixture
+def loaded(feed_server, tmp_path):
+    feed_server.add("/f.rss", feed_bytes(), headers={"Content-Type": "application/rss+xml"})
+    settings = write_config(
+        tmp_path, [{"name": "forum", "channel": "rss", "url": feed_server.url("/f.rss")}]
+    )
+    run_all(settings, RunContext.now(), progress=lambda m: None)
+    return tmp_path / "ideas.yml"
+
+
+def test_init_writes_a_valid_commented_example(tmp_path, capsys):
+    target = tmp_path / "ideas.yml"
+    assert main(["init", str(target)]) == 0
+    text = target.read_text()
+    assert text.count("#") > 10
+    settings = load_settings(target)
+    assert settings.sources[0].channel == "rss"
+    assert main(["init", str(target)]) == 1  # never overwrites without --force
+    assert "--force" in capsys.readouterr().err
+
+
+def test_sql_prints_a_table_and_json(loaded, capsys):
+    assert main(["--config", str(loaded), "sql", "SELECT count(*) AS n FROM raw.items"]) == 0
+    out = capsys.readouterr().out
+    assert "n" in out.splitlines()[0] and "8" in out and "(1 row)" in out
+    assert (
+        main(
+            [
+                "--config",
+                str(loaded),
+                "sql",
+                "--format",
+                "json",
+                "SELECT idea_rank, label FROM marts.top_ideas ORDER BY idea_rank",
+            ]
+        )
+        == 0
+    )
+    rows = json.loads(capsys.readouterr().out)
+    assert rows[0]["idea_rank"] == 1 and rows[0]["label"]
+
+
+def test_sql_is_read_only(loaded, capsys):
+    assert main(["--config", str(loaded), "sql", "DELETE FROM raw.items"]) == 1
+    assert "read-only" in capsys.readouterr().err.lower()
+
+
+def test_status_lists_sources_and_counts(loaded, capsys):
+    assert main(["--config", str(loaded), "status"]) == 0
+    out = capsys.readouterr().out
+    assert "forum" in out and "raw.items" in out and "marts.top_ideas" in out
+
+
+def test_a_missing_config_is_a_clear_error(tmp_path, capsys):
+    assert main(["--config", str(tmp_path / "nope.yml"), "status"]) == 2
+    err = capsys.readouterr().err
+    assert "nope.yml not found" in err and "ideas init" in err
+
+
+def test_help_lists_every_command():
+    out = subprocess.run(
+        [sys.executable, "-m", "idea_harvester.cli", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    for command in ("init", "run", "demo", "sql", "status"):
+        assert command in out

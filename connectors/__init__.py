@@ -6,7 +6,11 @@ from __future__ import annotations
 from importlib import import_module
 from types import ModuleType
 
-_MODULES = {"rss": "connectors.rss"}
+_MODULES = {
+    "rss": "connectors.rss",
+    "reddit": "connectors.reddit",
+    "blog_comments": "connectors.blog_comments",
+}
 
 
 def connector_for(channel: str) -> ModuleType:

@@ -72,8 +72,15 @@ class HttpClient:
         self.session = session or requests.Session()
 
     @classmethod
-    def from_settings(cls, http: HttpSettings) -> HttpClient:
-        return cls(timeout_s=http.timeout_s, max_bytes=http.max_bytes, user_agent=http.user_agent)
+    def from_settings(
+        cls, http: HttpSettings, session: requests.Session | None = None
+    ) -> HttpClient:
+        return cls(
+            timeout_s=http.timeout_s,
+            max_bytes=http.max_bytes,
+            user_agent=http.user_agent,
+            session=session,
+        )
 
     def close(self) -> None:
         if self._own_session:

@@ -25,16 +25,76 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class RssSource(_Strict):
+SOURCE_NAME = r"^[A-Za-z0-9_.-]+$"
+
+
+class _SourceBase(_Strict):
+    name: str = Field(min_length=1, pattern=SOURCE_NAME)
+    enabled: bool = True
+    #: Read recorded responses from this folder instead of the network (demo, tests).
+    replay_dir: Path | None = None
+
+
+class RssSource(_SourceBase):
     """An RSS or Atom feed. ``url`` may be http(s)://, file:// or a local path."""
 
-    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
     channel: Literal["rss"]
     url: str = Field(min_length=1)
-    enabled: bool = True
 
 
-Source = Annotated[RssSource, Field(discriminator="channel")]
+class RedditSource(_SourceBase):
+    """A subreddit: new submissions with their comment trees, the comment stream, searches.
+
+    Credentials never live here: they come from the Airflow connection ``credentials_conn_id``
+    or from $REDDIT_CLIENT_ID / $REDDIT_CLIENT_SECRET (see idea_harvester/secrets.py).
+    """
+
+    channel: Literal["reddit"]
+    subreddit: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_]+$")
+    listings: list[Literal["new", "comments", "search"]] = Field(
+        default_factory=lambda: ["new", "comments", "search"]
+    )
+    search_queries: list[str] = Field(
+        default_factory=lambda: ["feature request", "I wish", "would be nice"]
+    )
+    limit: int = Field(default=100, gt=0, le=1000)
+    more_expansion_budget: int = Field(default=10, ge=0)
+    credentials_conn_id: str = "reddit_default"
+    #: API base URLs; change only to point at a local test server.
+    oauth_url: str = "https://oauth.reddit.com"
+    reddit_url: str = "https://www.reddit.com"
+
+
+class BlogCommentsSource(_SourceBase):
+    """Comments under blog posts: the WordPress REST API, a WordPress comment feed, or Disqus.
+
+    - ``wordpress_rest``: ``site_url`` (``/wp-json/wp/v2/comments`` is appended)
+    - ``wordpress_feed``: ``feed_url`` (``/comments/feed/`` or a post's ``.../feed/``)
+    - ``disqus``: ``forum`` (shortname); the API key comes from the Airflow connection
+      ``credentials_conn_id`` or $DISQUS_API_KEY, never from this file.
+    """
+
+    channel: Literal["blog_comments"]
+    platform: Literal["wordpress_rest", "wordpress_feed", "disqus"]
+    site_url: str | None = None
+    feed_url: str | None = None
+    forum: str | None = None
+    post_ids: list[int] = Field(default_factory=list)
+    per_page: int = Field(default=100, gt=0, le=100)
+    max_pages: int = Field(default=20, gt=0)
+    credentials_conn_id: str = "disqus_default"
+    api_url: str = "https://disqus.com/api/3.0"
+
+    @model_validator(mode="after")
+    def _platform_fields(self) -> BlogCommentsSource:
+        needed = {"wordpress_rest": "site_url", "wordpress_feed": "feed_url", "disqus": "forum"}
+        field_name = needed[self.platform]
+        if not getattr(self, field_name):
+            raise ValueError(f"platform {self.platform} needs `{field_name}`")
+        return self
+
+
+Source = Annotated[RssSource | RedditSource | BlogCommentsSource, Field(discriminator="channel")]
 
 
 class HttpSettings(_Strict):
@@ -125,6 +185,8 @@ def settings_from_dict(data: dict, base_dir: Path, origin: str = "<config>") -> 
             url = src["url"]
             if "://" not in url:
                 src["url"] = str(_resolve_relative(url, base_dir))
+        if isinstance(src, dict) and isinstance(src.get("replay_dir"), str):
+            src["replay_dir"] = _resolve_relative(src["replay_dir"], base_dir)
     try:
         return Settings.model_validate(data)
     except ValidationError as err:

@@ -15,6 +15,7 @@ from typing import Any
 from connectors import connector_for
 from connectors.base import SourceError
 from connectors.http import HttpClient
+from connectors.replay import ReplaySession
 from idea_harvester import landing
 from idea_harvester.config import Settings
 from idea_harvester.run_context import RunContext
@@ -31,9 +32,10 @@ def fetch_source(settings: Settings, source_name: str, ctx: RunContext) -> dict[
     source = settings.source(source_name)
     connector = connector_for(source.channel)
     cursor = landing.latest_cursor(settings.landing, source.channel, source.name)
-    client = HttpClient.from_settings(settings.http)
+    replay = ReplaySession(source.replay_dir) if source.replay_dir is not None else None
     try:
-        result = connector.fetch(source, cursor, client, ctx.run_at)
+        with HttpClient.from_settings(settings.http, session=replay) as client:
+            result = connector.fetch(source, cursor, client, ctx.run_at)
     except SourceError as err:
         log.error("fetch failed: %s", err)
         manifest = landing.write_error(settings.landing, source.channel, err, ctx.run_at)

@@ -95,6 +95,9 @@ _URL_RE = re.compile(
     r"(?:https?://|ftp://|www\.)[^\s<>\"«»]*[^\s<>\"«».,;:!?)\]'’”]", re.IGNORECASE
 )
 _LEADING_OPENERS = "«“\"'‘([{¿¡ \u00a0\u202f\u2009"
+_NEXT_CHAR_RE = re.compile(r"[\s«“\"'‘(\[{¿¡]*(\S)")
+_NON_SPACE_RE = re.compile(r"\S")
+_LOOKBEHIND = 60  # characters inspected before a "." to find the abbreviation
 # Words after which "." never ends a sentence (compared lowercase, without the final dot).
 _ABBREVIATIONS = frozenset(
     {
@@ -118,10 +121,9 @@ def _inside(pos: int, spans: list[tuple[int, int]]) -> bool:
     return any(start <= pos < end for start, end in spans)
 
 
-def _word_before(text: str, pos: int) -> tuple[str, str]:
+def _word_before(text: str, start: int, pos: int) -> tuple[str, str]:
     """Return (word ending at ``pos``, the word before it), lowercased, openers stripped."""
-    head = text[:pos].rstrip()
-    tokens = head.split()
+    tokens = text[max(start, pos - _LOOKBEHIND) : pos].split()
     if not tokens:
         return "", ""
     word = tokens[-1].lstrip(_LEADING_OPENERS).lower()
@@ -130,15 +132,14 @@ def _word_before(text: str, pos: int) -> tuple[str, str]:
 
 
 def _next_char(text: str, pos: int) -> str:
-    """First significant character at or after ``pos`` (opening quotes skipped)."""
-    rest = text[pos:].lstrip()
-    rest = rest.lstrip(_LEADING_OPENERS)
-    return rest[:1]
+    """First significant character at or after ``pos`` (spaces and opening quotes skipped)."""
+    match = _NEXT_CHAR_RE.match(text, pos)
+    return match.group(1) if match else ""
 
 
 def _is_period_boundary(line: str, start: int, term_pos: int, nxt: str) -> bool:
     """Decide whether a single "." at ``term_pos`` ends a sentence."""
-    word, prev = _word_before(line, term_pos)
+    word, prev = _word_before(line, start, term_pos)
     if not word:
         return False
     if nxt and nxt in ",;:)]}»”%":
@@ -153,7 +154,7 @@ def _is_period_boundary(line: str, start: int, term_pos: int, nxt: str) -> bool:
         return False  # initials: "J. K. Rowling", "M. Dupont"
     if re.fullmatch(r"(?:[a-z]\.)+[a-z]", word):
         return False  # dotted abbreviations: "u.s.", "a.m."
-    if word.isdigit() and not line[start:term_pos].strip()[: -len(word)].strip():
+    if word.isdigit() and not _NON_SPACE_RE.search(line, start, term_pos - len(word)):
         return False  # list marker at the start: "1. First item"
     return True
 
@@ -163,11 +164,10 @@ def _is_boundary(line: str, start: int, match: re.Match[str]) -> bool:
     core = term.rstrip(" \u00a0\u202f\u2009»”\"'’)]")
     end = match.end()
     has_closer = len(core) < len(term)
-    at_end = not line[end:].strip()
-    if at_end:
-        return True
-    followed_by_space = line[end].isspace()
     nxt = _next_char(line, end)
+    if not nxt:
+        return True  # end of line
+    followed_by_space = line[end].isspace()
     ellipsis = "…" in core or core.count(".") >= 2
     if not followed_by_space:
         # Glued text: "Super!!Merci", "Bof...Je" — only before an uppercase letter.

@@ -1,0 +1,246 @@
+"""Tests for transforms.suggestions (all sentences written for these tests)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from transforms.suggestions import SuggestionVerdict, detect_suggestion
+
+EN_POSITIVES = [
+    "Please add a dark mode to the mobile app.",
+    "I wish the calendar could sync with Outlook.",
+    "I’d love to see an export to CSV.",
+    "It would be nice if the search remembered my filters.",
+    "It would be great to have keyboard shortcuts in the editor.",
+    "Could you please add support for two-factor authentication?",
+    "Can you add a way to archive old projects?",
+    "You should allow guests to comment without an account.",
+    "Why not add a weekly summary email?",
+    "Consider adding an offline mode to the Android app.",
+    "Feature request: bulk editing of tags.",
+    "Any chance you could support Markdown in comments?",
+    "The app should support multiple accounts.",
+    "I'd like to be able to reorder the widgets on the dashboard.",
+    "Let us choose the default currency.",
+    "Allow users to hide articles they have already read.",
+    "There should be an option to mute notifications at night.",
+    "The editor needs an option to disable autocorrect.",
+    "Add an option to export invoices as PDF.",
+    "Make the font size adjustable in the reader.",
+    "Integrate with Google Calendar so that events show up automatically.",
+    "It'd be awesome if playlists could be shared.",
+    "Would be nice to have a search bar on the settings page.",
+    "Why don’t you offer a family plan?",
+    "Suggestion: show the battery level on the home screen.",
+    "Please consider a cheaper student subscription.",
+    "How about adding a timer to the workout screen?",
+    "I would love it if the map showed cycling lanes.",
+    "It would be helpful to get a warning before the trial ends.",
+    "Bring back the old compact layout, please.",
+]
+
+EN_NEGATIVES = [
+    "The app crashes every time I open the camera.",
+    "Error 503 when I try to log in.",
+    "How do I export my data to CSV?",
+    "Thanks for adding the dark mode, it looks great!",
+    "They added a search bar in the last update.",
+    "I wish I had known about this app sooner.",
+    "I added a widget to my home screen yesterday.",
+    "The sync stopped working after the update.",
+    "Great app, I use it every day.",
+    "Does anyone know where the backup files are stored?",
+    "Support team never replied to my email.",
+    "Make sure you update to the latest version first.",
+    "I love this app, thank you so much.",
+    "The new version was released on Monday.",
+    "Let me know if you need more details.",
+    "I should have read the manual before buying it.",
+    "It freezes on the loading screen since version 2.3.",
+    "How can I add a second account?",
+    "The battery drains fast when the GPS is on.",
+]
+
+FR_POSITIVES = [
+    "Il faudrait ajouter un mode sombre.",
+    "Il faut pouvoir exporter les données en CSV.",
+    "Ce serait bien de pouvoir trier les activités par date.",
+    "Ça serait pratique d'avoir un widget sur l'écran d'accueil.",
+    "Ca serait top une synchro avec Strava.",
+    "Pourquoi ne pas proposer une version hors ligne ?",
+    "Pourquoi pas une option pour masquer les publicités ?",
+    "J’aimerais pouvoir choisir la couleur des graphiques.",
+    "J'adorerais avoir un suivi du sommeil plus détaillé.",
+    "Je souhaiterais recevoir un rappel chaque semaine.",
+    "Je voudrais pouvoir partager mes parcours avec mes amis.",
+    "Pourriez-vous ajouter la prise en charge des balances connectées ?",
+    "Pouvez-vous ajouter un export GPX ?",
+    "Serait-il possible d'afficher la météo du jour ?",
+    "Est-ce possible d'ajouter des raccourcis clavier ?",
+    "Vous devriez proposer un abonnement familial.",
+    "Merci d'ajouter la possibilité de renommer les dossiers.",
+    "Il manque une option pour changer la langue.",
+    "Il manquerait juste un mode paysage.",
+    "Suggestion : afficher le nombre de pas sur la montre.",
+    "Ajoutez un mode nuit, s'il vous plaît.",
+    "L'idéal serait de pouvoir planifier les envois.",
+    "On devrait pouvoir modifier un trajet après l'avoir enregistré.",
+    "Il serait utile de pouvoir filtrer par catégorie.",
+    "Ce qui serait bien, c'est un historique des modifications.",
+    "Idéalement, l'appli enverrait une notification avant chaque séance.",
+    "Proposez une version pour tablette.",
+    "C’serait cool d’avoir un thème clair.",
+    "À quand un mode hors connexion ?",
+    "Dommage qu'il n'y ait pas de mode paysage.",
+]
+
+FR_NEGATIVES = [
+    "L'application plante au démarrage depuis la mise à jour.",
+    "La synchronisation ne fonctionne plus depuis hier.",
+    "Comment faire pour exporter mes données ?",
+    "Est-ce que quelqu'un sait comment changer la langue ?",
+    "Merci pour cette excellente application !",
+    "Ils ont ajouté un mode sombre, c'est parfait.",
+    "Erreur 503 à chaque connexion.",
+    "J'adore cette appli, je l'utilise tous les jours.",
+    "Très bonne application, je recommande.",
+    "J'aimerais savoir comment supprimer mon compte.",
+    "Depuis la dernière version, l'appli se bloque sans arrêt.",
+    "Merci d'avoir ajouté le suivi du sommeil.",
+    "Il me manque toutes les données de la semaine dernière.",
+    "Impossible de me connecter, la page reste blanche.",
+    "Je ne comprends pas pourquoi ça ne marche pas.",
+    "Bravo à l'équipe pour cette mise à jour.",
+    "Vous avez ajouté exactement ce que j'attendais.",
+    "Je serai plus motivée quand il fera beau.",
+]
+
+
+@pytest.mark.parametrize("language", ["en", "und"])
+@pytest.mark.parametrize("sentence", EN_POSITIVES)
+def test_english_suggestions(sentence: str, language: str) -> None:
+    verdict = detect_suggestion(sentence, language)
+    assert verdict.is_suggestion, verdict
+    assert verdict.score >= 0.5
+    assert verdict.cue
+
+
+@pytest.mark.parametrize("language", ["en", "und"])
+@pytest.mark.parametrize("sentence", EN_NEGATIVES)
+def test_english_non_suggestions(sentence: str, language: str) -> None:
+    verdict = detect_suggestion(sentence, language)
+    assert not verdict.is_suggestion, verdict
+    assert verdict.score < 0.5
+
+
+@pytest.mark.parametrize("language", ["fr", "und"])
+@pytest.mark.parametrize("sentence", FR_POSITIVES)
+def test_french_suggestions(sentence: str, language: str) -> None:
+    verdict = detect_suggestion(sentence, language)
+    assert verdict.is_suggestion, verdict
+    assert verdict.score >= 0.5
+    assert verdict.cue
+
+
+@pytest.mark.parametrize("language", ["fr", "und"])
+@pytest.mark.parametrize("sentence", FR_NEGATIVES)
+def test_french_non_suggestions(sentence: str, language: str) -> None:
+    verdict = detect_suggestion(sentence, language)
+    assert not verdict.is_suggestion, verdict
+    assert verdict.score < 0.5
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language", "cue"),
+    [
+        ("Please add a widget for the lock screen.", "en", "please add"),
+        ("I wish there was a compact view.", "en", "i wish"),
+        ("I'd love to see a web version.", "en", "i'd love"),
+        ("It would be nice if I could pin notes.", "en", "it would be nice"),
+        ("Feature request: tags on tasks.", "en", "feature request"),
+        ("There should be a way to undo a delete.", "en", "there should be"),
+        ("Add dark themes to the reader.", "en", "imperative add"),
+        ("Il faudrait un bouton pour tout cocher.", "fr", "il faudrait"),
+        ("Ça serait pratique de trier par date.", "fr", "ça serait"),
+        ("Ce serait génial d'avoir des thèmes.", "fr", "ce serait"),
+        ("Pourquoi ne pas ajouter des filtres ?", "fr", "pourquoi ne pas"),
+        ("J'aimerais pouvoir masquer les pubs.", "fr", "j'aimerais"),
+        ("Serait-il possible d'avoir un export ?", "fr", "serait-il possible"),
+        ("L'idéal serait une appli pour montre.", "fr", "l'idéal serait"),
+    ],
+)
+def test_cue_is_reported(sentence: str, language: str, cue: str) -> None:
+    verdict = detect_suggestion(sentence, language)
+    assert verdict.is_suggestion
+    assert verdict.cue == cue
+
+
+def test_no_cue_gives_zero_score() -> None:
+    assert detect_suggestion("The weather is nice today.", "en") == SuggestionVerdict(
+        False, 0.0, None
+    )
+
+
+@pytest.mark.parametrize("sentence", ["", "   ", "...", "«»"])
+def test_empty_sentences(sentence: str) -> None:
+    assert detect_suggestion(sentence, "und") == SuggestionVerdict(False, 0.0, None)
+
+
+def test_negative_evidence_lowers_the_score_but_keeps_the_cue() -> None:
+    plain = detect_suggestion("I wish the widget was bigger.", "en")
+    regret = detect_suggestion("I wish I had known this earlier.", "en")
+    assert plain.is_suggestion
+    assert not regret.is_suggestion
+    assert regret.score < plain.score
+    assert regret.cue == "i wish"
+
+
+def test_bug_words_lower_but_do_not_cancel_a_strong_request() -> None:
+    bare = detect_suggestion("Please add an offline mode.", "en")
+    with_bug = detect_suggestion("Please add an offline mode, the app crashes offline.", "en")
+    assert with_bug.is_suggestion
+    assert with_bug.score < bare.score
+
+
+def test_several_cues_reinforce_each_other() -> None:
+    one = detect_suggestion("There should be a dark mode.", "en")
+    two = detect_suggestion("Please add a dark mode, there should be one.", "en")
+    assert two.score > one.score
+
+
+def test_score_is_within_bounds() -> None:
+    for sentence in EN_POSITIVES + EN_NEGATIVES + FR_POSITIVES + FR_NEGATIVES:
+        score = detect_suggestion(sentence, "und").score
+        assert 0.0 <= score <= 1.0
+
+
+def test_accents_apostrophes_and_case_are_optional() -> None:
+    variants = [
+        "Ça serait bien d'avoir un mode sombre.",
+        "ca serait bien d'avoir un mode sombre.",
+        "CA SERAIT BIEN D’AVOIR UN MODE SOMBRE.",
+    ]
+    verdicts = [detect_suggestion(text, "fr") for text in variants]
+    assert all(v.is_suggestion for v in verdicts)
+    assert {v.cue for v in verdicts} == {"ça serait"}
+
+
+def test_language_restricts_the_rule_set() -> None:
+    sentence = "Il faudrait un mode sombre."
+    assert detect_suggestion(sentence, "fr").is_suggestion
+    assert detect_suggestion(sentence, "und").is_suggestion
+    assert not detect_suggestion(sentence, "en").is_suggestion
+
+
+def test_imperatives_only_at_sentence_start() -> None:
+    assert detect_suggestion("Add a search box to the help page.", "en").is_suggestion
+    assert not detect_suggestion("The add button is hard to find.", "en").is_suggestion
+    assert not detect_suggestion("Support is slow to answer.", "en").is_suggestion
+
+
+def test_verdict_is_frozen() -> None:
+    verdict = detect_suggestion("Please add tags.", "en")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        verdict.score = 0.0  # type: ignore[misc]

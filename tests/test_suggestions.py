@@ -39,6 +39,10 @@ EN_POSITIVES = [
     "I would love it if the map showed cycling lanes.",
     "It would be helpful to get a warning before the trial ends.",
     "Bring back the old compact layout, please.",
+    "A calendar view would make my day.",
+    "You should really ship a Linux version.",
+    "Could the editor get a word counter?",
+    "Still no tablet version in this release :(",
 ]
 
 EN_NEGATIVES = [
@@ -61,6 +65,9 @@ EN_NEGATIVES = [
     "It freezes on the loading screen since version 2.3.",
     "How can I add a second account?",
     "The battery drains fast when the GPS is on.",
+    "Can this app sync with my watch?",
+    "You should try restarting the phone first.",
+    "Could it be a problem with my account?",
 ]
 
 FR_POSITIVES = [
@@ -94,6 +101,10 @@ FR_POSITIVES = [
     "C’serait cool d’avoir un thème clair.",
     "À quand un mode hors connexion ?",
     "Dommage qu'il n'y ait pas de mode paysage.",
+    "Est-ce qu'on pourrait avoir un thème sombre ?",
+    "Toujours pas de version pour tablette…",
+    "Un mode hors ligne, c'est prévu ?",
+    "J'espère voir arriver l'export PDF bientôt.",
 ]
 
 FR_NEGATIVES = [
@@ -105,16 +116,18 @@ FR_NEGATIVES = [
     "Ils ont ajouté un mode sombre, c'est parfait.",
     "Erreur 503 à chaque connexion.",
     "J'adore cette appli, je l'utilise tous les jours.",
-    "Très bonne application, je recommande.",
+    "Appli très complète, je la recommande à tous mes amis.",
     "J'aimerais savoir comment supprimer mon compte.",
     "Depuis la dernière version, l'appli se bloque sans arrêt.",
     "Merci d'avoir ajouté le suivi du sommeil.",
-    "Il me manque toutes les données de la semaine dernière.",
+    "Depuis lundi, il me manque toutes mes séances de vélo.",
     "Impossible de me connecter, la page reste blanche.",
     "Je ne comprends pas pourquoi ça ne marche pas.",
     "Bravo à l'équipe pour cette mise à jour.",
     "Vous avez ajouté exactement ce que j'attendais.",
-    "Je serai plus motivée quand il fera beau.",
+    "Je serai en vacances la semaine prochaine.",
+    "Combien de notes peut-on créer avec la version gratuite ?",
+    "Le support m'a répondu en moins d'une heure, merci.",
 ]
 
 

@@ -92,12 +92,16 @@ _EN_RULES: tuple[_Rule, ...] = (
     _rule("if only", r"^if only\b", 0.6),
     _rule(
         "i'd love",
-        r"\b(?:i|we)(?:'?d| would) (?:really |so |absolutely |also )?love "
-        r"(?:to see|to have|to get|to be able|it if|if|an?|the|for|some|more|this|that"
-        r"|something)\b",
+        r"\b(?:i|we)(?:'?d| would) (?:really |so |absolutely |also )?love\b"
+        r"(?! to (?:help|hear|know|try|join|chat|talk|keep|stay|meet|come|go|read|thank))",
         0.85,
     ),
-    _rule("would love to see", r"\bwould love to (?:see|have|get)\b", 0.75),
+    _rule(
+        "would love to see",
+        r"\bwould (?:really |so |absolutely )?love (?:to see|to have|to get|an?|the|some|more"
+        r"|it if|if)\b",
+        0.75,
+    ),
     _rule(
         "it would be nice",
         r"\b(?:it|that|this|which|there)(?:'?d| would| will) (?:also |definitely "
@@ -186,6 +190,7 @@ _EN_RULES: tuple[_Rule, ...] = (
     ),
     _rule("my suggestion", r"\b(?:my|our|one|a|another) (?:suggestion|request|proposal)\b", 0.65),
     _rule("any chance", r"\bany (?:chance|plans?|hope) (?:of|you|we|that|to|for|on)\b", 0.7),
+    _rule("any chance", r"\bany chance\b.*\b(?:could|will|would|might|can)\b", 0.7),
     _rule(
         "should {v}",
         rf"{_NOT_PRODUCT_SUBJECT}\b(?:should|shouldn't|should not|ought to|needs to|must) "
@@ -337,14 +342,74 @@ _EN_RULES: tuple[_Rule, ...] = (
     ),
     _rule(
         "imperative {v}",
-        rf"{_START}(?P<v>add|make|allow|let|include|support|provide|bring|enable|integrate"
+        rf"(?:{_START}|: )(?P<v>add|make|allow|let|include|support|provide|bring|enable|integrate"
         r"|offer|implement|show|give|create|introduce|expand|extend|remove|put|change"
         r"|improve|display|increase|reduce|rename|get rid of|disable|expose|port|merge"
         r"|relax|replace|simplify|release|restore|build)\b(?! sure\b)(?! me know\b)"
         r"(?! us know\b)(?! alone\b)(?!s\b)(?! (?:is|was|are|were|team|staff|has|had|have"
         r"|does|did|helps?|page|desk|ticket|center|centre|forum|person|agent|said|says"
-        r"|told|replied|responded|for this)\b)(?! to (?:that|this)\b)(?!'s\b)(?! of\b)",
+        r"|told|replied|responded|for this)\b)(?! to (?:that|this)\b)(?!'s\b)(?! of\b)"
+        r"(?!(?<=support) \w+ed\b)(?!(?<=offer) \w+ed\b)(?!(?<=release) \w+ed\b)",
         0.6,
+    ),
+    _rule("request:", r"\b\w+ (?:request|wish)\s*:", 0.7),
+    _rule(
+        "would make it perfect",
+        r"\bwould (?:make|turn) (?:it|this|that|\w+) (?:perfect|complete|even better|much better"
+        r"|a lot better|ideal|the go-to|my go-to|into)\b|\bwhat would make (?:it|this|\w+) "
+        r"(?:perfect|better|great|complete)\b",
+        0.7,
+    ),
+    _rule(
+        "would make my day",
+        r"\bwould (?:really |also )?(?:make my day|be a godsend|give me (?:real )?peace of mind"
+        r"|make (?:my|our) li(?:fe|ves) (?:much |so |a lot )?easier)\b",
+        0.75,
+    ),
+    _rule("would help", r"(?<!\bi )\bwould (?:really |greatly |definitely |also )?help\b", 0.45),
+    _rule(
+        "could you please",
+        r"\b(?:could|would|can|will) you (?:guys )?(?:please|pls|kindly)\b"
+        r"(?! (?:tell|explain|help))",
+        0.7,
+    ),
+    _rule(
+        "please",
+        r"\b(?:pls|plz|please),? (?!help\b|let (?:me|us) know\b|respond\b|reply\b|contact\b"
+        r"|advise\b|tell\b|explain\b|note\b|see\b|read\b|check\b|find\b|vote\b|feel\b|try\b"
+        r"|share\b|copy\b|visit\b|go\b|click\b|download\b|and\b|but\b|thanks?\b)[a-z]+\b",
+        0.55,
+    ),
+    _rule("please", r"(?<!\bhelp)(?<!\bhelp me),? please[.!]*$", 0.55),
+    _rule(
+        "you should",
+        r"\byou (?:guys |all )?(?:should|ought to|must) (?:really |seriously |definitely |just "
+        r"|at least )*(?!be\b|have been|know\b|try\b|check\b|go\b|see\b|read\b|look\b|get\b"
+        r"|use\b|contact\b|visit\b|click\b|open\b|restart\b|reinstall\b|clear\b|update\b"
+        r"|not\b|never\b|also\b)[a-z]+\b",
+        0.55,
+    ),
+    _rule("i'd change", r"\b(?:i|we)(?:'d| would) (?:change|add|ask for|suggest)\b", 0.6),
+    _rule(
+        "could it be added",
+        r"\b(?:could|can|should|would) (?:the |a |an |this |that |it |they |these )?(?:\w+ )?be "
+        r"(?:added|made|changed|improved|extended|included|supported|scheduled|enabled"
+        r"|implemented|integrated|shown|displayed|exported|synced|encrypted|customi[sz]ed"
+        r"|configurable|optional|adjustable)\b",
+        0.6,
+    ),
+    _rule(
+        "could the app get",
+        r"^(?:(?:could|would) (?!i\b|you\b|we\b|someone\b|anyone\b|somebody\b|anybody\b)"
+        r"(?:the |a |an |this )?\w+ (?:\w+ )?(?:get|have|support|show|offer|include|allow|let)"
+        r"|can (?:the |this )\w+ (?:\w+ )?(?:get|have))\b",
+        0.55,
+    ),
+    _rule(
+        "still no",
+        r"\bstill no (?:\w+ ){0,2}(?:app|support|option|way|version|mode|feature|integration"
+        r"|export|import|api|setting|view|widget|client|theme)\b",
+        0.5,
     ),
 )
 
@@ -353,7 +418,8 @@ _EN_NEGATIVE: tuple[_Rule, ...] = (
         "how-to question",
         r"\b(?:how (?:do|can|could|should|would|did) (?:i|we|you|one|u)|how to|does "
         r"(?:anyone|anybody|somebody|someone) know|anyone know|anybody know|where "
-        r"(?:can|do|is|are) (?:i|we|the)|what is the best way|is it normal)\b",
+        r"(?:can|do|is|are) (?:i|we|the)|what is the best way|is it normal|how many|how much"
+        r"|(?:tell|show) me how|explain how|help me|any help)\b",
         0.45,
     ),
     _rule(
@@ -669,12 +735,44 @@ _FR_RULES: tuple[_Rule, ...] = (
         r"(?:la |une |plus de )?(?:possibilite|option|choix) (?:de|d')\b",
         0.6,
     ),
+    _rule(
+        "c'est prévu ?",
+        r"\b(?:c'est|est-ce|est-il|serait-ce|sera-t-il|est-ce que c'est) (?:prevu|envisage"
+        r"|envisageable|au programme)\b",
+        0.55,
+    ),
+    _rule(
+        "on pourrait avoir",
+        r"\b(?:on|vous) pourrai(?:t|ez) (?:avoir|ajouter|rajouter|mettre|integrer|proposer"
+        r"|permettre|pouvoir)\b",
+        0.65,
+    ),
+    _rule("il serait possible", r"\bil serait (?:possible|envisageable) (?:de|d')", 0.7),
+    _rule(
+        "j'espère voir",
+        r"\bj'espere (?:voir|que vous|qu'un jour|que la prochaine|qu'il y aura|bientot|avoir)\b",
+        0.6,
+    ),
+    _rule("pensez-y", r"\bpensez[- ]y\b", 0.6),
+    _rule("relancer l'idée", r"\b(?:relancer|proposer|soumettre) (?:l'|une |mon )idee\b", 0.6),
+    _rule(
+        "ça aiderait",
+        r"\b(?:ca|cela|ce qui) (?:aiderait|eviterait|permettrait|simplifierait|faciliterait)\b",
+        0.45,
+    ),
+    _rule(
+        "toujours pas de",
+        r"\b(?:toujours|encore) pas (?:de |d')(?:\w+ ){0,2}?(?:mode|option|version|appli"
+        r"|application|correcteur|theme|export|import|widget|vue|fonction|fonctionnalite"
+        r"|synchro|possibilite|support|client)\b",
+        0.55,
+    ),
 )
 
 _FR_NEGATIVE: tuple[_Rule, ...] = (
     _rule(
         "how-to question",
-        r"\b(?:comment (?:faire|fait-on|fait on|puis-je|puis je|on fait|je fais|faut-il"
+        r"\b(?:combien|comment (?:faire|fait-on|fait on|puis-je|puis je|on fait|je fais|faut-il"
         r"|peut-on|peut on|activer|desactiver|supprimer|on peut|je peux|modifier|changer"
         r"|recuperer)|est-ce que quelqu'un|quelqu'un (?:sait|saurait|a une|aurait|peut)"
         r"|si quelqu'un|une idee \?|quelqu'un a)\b",
@@ -696,8 +794,9 @@ _FR_NEGATIVE: tuple[_Rule, ...] = (
     ),
     _rule(
         "fix request",
-        r"\b(?:probleme|problemes|souci|soucis|regler|corriger|resoudre|remedier|reparer"
-        r"|retablir|revenir a l'ancienne)\b",
+        r"\b(?:probleme|problemes|souci|soucis|corriger|resoudre|remedier|reparer|retablir"
+        r"|revenir a l'ancienne|regler (?:ce|ces|cette|ca|cela|vite|rapidement|au plus vite|le "
+        r"(?:probleme|souci|bug)|les (?:problemes|soucis|bugs)))\b",
         0.35,
     ),
     _rule(

@@ -1,0 +1,104 @@
+"""Time each pipeline stage on the bundled demo data and print items/s and peak memory.
+
+    .venv/bin/python bench/pipeline_bench.py [--dir /tmp/ideas-bench] [--copies N]
+
+``--copies N`` lands the demo feeds N times under different source names (N x 212 items)
+to see how stages scale. Figures are printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import yaml
+
+from idea_harvester import steps
+from idea_harvester.config import load_settings
+from idea_harvester.demo import demo_feeds
+from idea_harvester.run_context import RunContext
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _count(db: Path, sql: str) -> int:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql).fetchone()[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dir", type=Path, default=None)
+    parser.add_argument("--copies", type=int, default=1)
+    args = parser.parse_args()
+    folder = args.dir or Path(tempfile.mkdtemp(prefix="ideas-bench-"))
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    sources = [
+        {"name": f"{p.stem}-{n}", "channel": "rss", "url": str(p)}
+        for n in range(args.copies)
+        for p in demo_feeds()
+        if "broken" not in p.name
+    ]
+    config = {"warehouse": "w/ideas.duckdb", "landing": "landing", "sources": sources}
+    (folder / "ideas.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    settings = load_settings(folder / "ideas.yml")
+    ctx = RunContext.now()
+    quiet = lambda message: None  # noqa: E731
+
+    timings: list[tuple[str, float, int, str]] = []
+
+    t = time.perf_counter()
+    fetched = sum(steps.fetch_source(settings, s["name"], ctx)["count_items"] for s in sources)
+    timings.append(("fetch + land", time.perf_counter() - t, fetched, "items"))
+
+    t = time.perf_counter()
+    loaded = steps.load(settings, ctx)["items_upserted"]
+    timings.append(("load", time.perf_counter() - t, loaded, "items"))
+
+    from transforms.embeddings import load_model
+
+    t = time.perf_counter()
+    load_model(settings.model.embedding_model)
+    timings.append(("model load (once per process)", time.perf_counter() - t, 1, "model"))
+
+    t = time.perf_counter()
+    counts = steps.enrich(settings, ctx, progress=quiet)
+    timings.append(
+        (
+            "enrich (segment+detect+embed+group)",
+            time.perf_counter() - t,
+            counts["items_segmented"],
+            "items",
+        )
+    )
+    t = time.perf_counter()
+    steps.build_marts(settings, ctx)
+    timings.append(("marts", time.perf_counter() - t, loaded, "items"))
+    t = time.perf_counter()
+    steps.publish(settings, ctx)
+    timings.append(("publish dashboard", time.perf_counter() - t, loaded, "items"))
+
+    db = settings.warehouse
+    print(
+        f"items {_count(db, 'SELECT count(*) FROM raw.items')}, "
+        f"sentences {_count(db, 'SELECT count(*) FROM core.sentences')}, "
+        f"suggestions {_count(db, 'SELECT count(*) FROM core.suggestions')}, "
+        f"texts embedded {counts['texts_embedded']}, "
+        f"ideas {_count(db, 'SELECT count(*) FROM core.ideas')}"
+    )
+    print(f"{'stage':40} {'seconds':>8} {'per second':>12}")
+    for name, seconds, n, unit in timings:
+        print(f"{name:40} {seconds:8.2f} {n / seconds:9.0f} {unit}/s")
+    print(f"peak RSS: {_peak_mb():.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
+
+import duckdb
 
 from connectors import connector_for
 from connectors.base import SourceError
@@ -69,6 +72,25 @@ def _record_run(con, ctx: RunContext, step: str, started_at: datetime, counts: d
     )
 
 
+@contextmanager
+def _step_transaction(
+    settings: Settings, ctx: RunContext, step: str
+) -> Iterator[tuple[duckdb.DuckDBPyConnection, dict[str, Any]]]:
+    """One warehouse transaction for a step: its work and its meta.runs row commit together.
+    The step fills the yielded counts dict."""
+    started = datetime.now(UTC)
+    counts: dict[str, Any] = {}
+    with connect(settings.warehouse) as con:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            yield con, counts
+            _record_run(con, ctx, step, started, counts)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+
+
 def load(settings: Settings, ctx: RunContext) -> dict[str, Any]:
     """Load every pending landing batch into raw (the single writer)."""
     from warehouse.loader import load_landing
@@ -93,16 +115,8 @@ def enrich(settings: Settings, ctx: RunContext, progress: Progress = log.info) -
         min_sentence_chars=settings.thresholds.min_sentence_chars,
         batch_size=settings.model.batch_size,
     )
-    started = datetime.now(UTC)
-    with connect(settings.warehouse) as con:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            counts = run_enrich(con, s, progress)
-            _record_run(con, ctx, "enrich", started, counts)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+    with _step_transaction(settings, ctx, "enrich") as (con, counts):
+        counts.update(run_enrich(con, s, progress))
     return counts
 
 
@@ -110,16 +124,8 @@ def build_marts(settings: Settings, ctx: RunContext) -> dict[str, Any]:
     """Rebuild the marts from core, in one transaction."""
     from warehouse.marts import build_marts as run_marts
 
-    started = datetime.now(UTC)
-    with connect(settings.warehouse) as con:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            counts = run_marts(con, settings.top_ideas_limit)
-            _record_run(con, ctx, "marts", started, counts)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+    with _step_transaction(settings, ctx, "marts") as (con, counts):
+        counts.update(run_marts(con, settings.top_ideas_limit))
     return counts
 
 

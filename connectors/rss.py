@@ -5,9 +5,12 @@ Cursor (JSON-serialisable)::
     {"etag": str | None, "last_modified": str | None, "latest_at": ISO-8601 str | None}
 
 ``etag``/``last_modified`` drive conditional GETs (a 304 returns no items and the same
-cursor). ``latest_at`` is the newest entry timestamp seen (max of published/updated, never
-later than the fetch time); later fetches return only entries newer than it, plus undated
-entries (the loader dedups those by item_id).
+cursor). The HttpClient retries 429/5xx (honouring Retry-After) and keeps to the per-host
+request rate; what still fails becomes a SourceError with the HttpError's kind.
+
+``latest_at`` is the newest entry timestamp seen (max of published/updated, never later than
+the fetch time); later fetches return only entries newer than it, plus undated entries (the
+loader dedups those by item_id).
 """
 
 from __future__ import annotations
@@ -23,7 +26,13 @@ from typing import Any
 import feedparser
 
 from connectors.base import FetchResult, SourceError, make_item, sha1_hex
-from connectors.http import HttpClient, HttpError, HttpResponse
+from connectors.http import (
+    HttpClient,
+    HttpError,
+    HttpResponse,
+    conditional_headers,
+    validators,
+)
 from idea_harvester.config import RssSource
 
 CHANNEL = "rss"
@@ -45,7 +54,7 @@ def fetch(
     cursor = dict(cursor or {})
     now = now.astimezone(UTC) if now.tzinfo else now.replace(tzinfo=UTC)
     try:
-        resp = client.get(source.url, headers=_conditional_headers(cursor))
+        resp = client.get(source.url, headers=conditional_headers(cursor))
     except HttpError as err:
         raise SourceError(source.name, err.kind, err.message) from err
     if resp.status == 304:
@@ -76,11 +85,7 @@ def fetch(
         seen.add(item["native_id"])
         items.append(item)
 
-    new_cursor = {
-        "etag": resp.header("etag"),
-        "last_modified": resp.header("last-modified"),
-        "latest_at": newest.isoformat() if newest else None,
-    }
+    new_cursor = {**validators(resp), "latest_at": newest.isoformat() if newest else None}
     return FetchResult(source.name, CHANNEL, items, new_cursor)
 
 
@@ -179,15 +184,6 @@ def _clip(text: str, n: int = 80) -> str:
 
 
 # -- request/response headers -------------------------------------------------------------
-
-
-def _conditional_headers(cursor: dict[str, Any]) -> dict[str, str]:
-    headers = {}
-    if isinstance(cursor.get("etag"), str) and cursor["etag"]:
-        headers["If-None-Match"] = cursor["etag"]
-    if isinstance(cursor.get("last_modified"), str) and cursor["last_modified"]:
-        headers["If-Modified-Since"] = cursor["last_modified"]
-    return headers
 
 
 def _parser_headers(resp: HttpResponse) -> dict[str, str]:

@@ -1,7 +1,11 @@
-"""Load landed batches into DuckDB, enrich them into ideas and rebuild the marts.
+"""Load landed batches into DuckDB, enrich them into ideas, rebuild the marts, snapshot.
 
-Scheduled on the landing assets. Every task here writes to the warehouse, so each runs in
-the one-slot ``warehouse_writer`` pool: DuckDB allows a single writing process.
+Scheduled on any channel's landing asset (``ideas_landing_rss | ideas_landing_reddit |
+ideas_landing_blog_comments``), so a fetch, or an asset event posted to Airflow's REST API by
+an outside system, starts it without waiting for a clock. Every task here opens the warehouse
+read-write, so each runs in the one-slot ``warehouse_writer`` pool: DuckDB allows one writing
+process. ``snapshot`` then publishes the read-only copy that analysts and dashboards read, and
+updates the ``ideas_marts`` asset.
 """
 
 from __future__ import annotations
@@ -9,8 +13,8 @@ from __future__ import annotations
 from airflow.sdk import dag, get_current_context, task
 
 from idea_harvester.orchestration import (
+    ANY_LANDING,
     DEFAULT_ARGS,
-    LANDING_RSS,
     MARTS,
     START_DATE,
     WAREHOUSE_POOL,
@@ -20,7 +24,7 @@ from idea_harvester.orchestration import (
 
 @dag(
     dag_id="ideas_load_enrich",
-    schedule=[LANDING_RSS],
+    schedule=ANY_LANDING,
     start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
@@ -43,14 +47,21 @@ def ideas_load_enrich():
 
         return enrich(load_settings(), run_context(get_current_context()))
 
-    @task(pool=WAREHOUSE_POOL, outlets=[MARTS])
+    @task(pool=WAREHOUSE_POOL)
     def build_marts() -> dict:
         from idea_harvester.config import load_settings
         from idea_harvester.steps import build_marts
 
         return build_marts(load_settings(), run_context(get_current_context()))
 
-    load() >> enrich() >> build_marts()
+    @task(pool=WAREHOUSE_POOL, outlets=[MARTS])
+    def snapshot() -> dict:
+        from idea_harvester.config import load_settings
+        from idea_harvester.steps import snapshot
+
+        return snapshot(load_settings(), run_context(get_current_context()))
+
+    load() >> enrich() >> build_marts() >> snapshot()
 
 
 ideas_load_enrich()

@@ -1,10 +1,21 @@
-"""Publish: rebuild the dashboard from the marts whenever they change."""
+"""Publish: rebuild the dashboard (and its exports and alerts) whenever the marts change.
+
+Scheduled on the ``ideas_marts`` asset, which the load-and-enrich DAG updates once the new
+marts are in the warehouse snapshot. The task runs in the ``warehouse_writer`` pool because
+publishing records alerts in the warehouse (meta.alerts).
+"""
 
 from __future__ import annotations
 
 from airflow.sdk import dag, get_current_context, task
 
-from idea_harvester.orchestration import DEFAULT_ARGS, MARTS, START_DATE, run_context
+from idea_harvester.orchestration import (
+    DEFAULT_ARGS,
+    MARTS,
+    START_DATE,
+    WAREHOUSE_POOL,
+    run_context,
+)
 
 
 @dag(
@@ -18,7 +29,7 @@ from idea_harvester.orchestration import DEFAULT_ARGS, MARTS, START_DATE, run_co
     doc_md=__doc__,
 )
 def ideas_publish():
-    @task
+    @task(pool=WAREHOUSE_POOL)
     def dashboard() -> dict:
         from idea_harvester.config import load_settings
         from idea_harvester.steps import publish

@@ -79,13 +79,29 @@ def print_table(columns: list[str], rows: list[tuple], max_width: int = 60) -> N
     print(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
 
 
+LIVE_HELP = (
+    "read the live warehouse instead of its snapshot (fails while a pipeline step writes, "
+    "and keeps writers out while it reads)"
+)
+
+
+def _read_target(settings, live: bool):
+    """The snapshot (default) or, with ``--live``, the live warehouse; notes go to stderr."""
+    from idea_harvester.snapshot import read_target
+
+    target = read_target(settings.warehouse, live=live)
+    if target.note:
+        print(f"note: {target.note}", file=sys.stderr)
+    return target
+
+
 def cmd_sql(args: argparse.Namespace) -> int:
     import duckdb
 
     from warehouse.db import connect
 
     settings = load_settings(args.config)
-    with connect(settings.warehouse, read_only=True) as con:
+    with connect(_read_target(settings, args.live).path, read_only=True) as con:
         try:
             cur = con.execute(args.query)
         except duckdb.Error as err:
@@ -178,12 +194,14 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     settings = load_settings(args.config)
     print(f"config ok: {len(settings.sources)} source(s); warehouse {settings.warehouse}")
-    if not settings.warehouse.exists():
+    target = _read_target(settings, args.live)
+    if not target.path.exists():
         for s in settings.sources:
             print(f"  {s.name:30} {s.channel:14} {'enabled' if s.enabled else 'disabled'}")
         print("no warehouse yet: run `ideas run` to fetch and load the sources")
         return 0
-    with connect(settings.warehouse, read_only=True) as con:
+    print(f"reading {'the snapshot' if target.is_snapshot else 'the live warehouse'} {target.path}")
+    with connect(target.path, read_only=True) as con:
         _print_warehouse_status(con, settings)
     return 0
 
@@ -221,13 +239,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("sql", help="run a SQL query on the warehouse, read-only")
+    p = sub.add_parser(
+        "sql", help="run a read-only SQL query on the warehouse snapshot (--live: the live file)"
+    )
     p.add_argument("query", help='e.g. "SELECT idea_rank, label FROM marts.top_ideas LIMIT 10"')
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
     p.add_argument("--max-width", type=int, default=60, help="truncate table cells (default 60)")
+    p.add_argument("--live", action="store_true", help=LIVE_HELP)
     p.set_defaults(func=cmd_sql)
 
     p = sub.add_parser("status", help="sources, last loads, errors and row counts")
+    p.add_argument("--live", action="store_true", help=LIVE_HELP)
     p.set_defaults(func=cmd_status)
     return parser
 

@@ -11,7 +11,14 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 DEFAULT_CONFIG_NAME = "ideas.yml"
 CONFIG_ENV = "IDEAS_CONFIG"
@@ -98,9 +105,25 @@ Source = Annotated[RssSource | RedditSource | BlogCommentsSource, Field(discrimi
 
 
 class HttpSettings(_Strict):
+    """How connectors talk to servers: timeouts, size cap, retries, and a polite request rate.
+
+    Retries cover 429 and 5xx (not 501/505): the wait is ``Retry-After`` when the server sends
+    one, else ``backoff_s * 2**attempt`` capped at ``backoff_max_s``; the waits of one request
+    never add up to more than ``max_retry_wait_s``. ``rate_per_host`` is a token bucket per
+    host (requests per second, ``burst`` at once; 0 = no limit); ``host_rates`` overrides it
+    for named hosts, e.g. ``{"disqus.com": 0.25}``.
+    """
+
     timeout_s: float = Field(default=20.0, gt=0)
     max_bytes: int = Field(default=10_000_000, gt=0)
     user_agent: str = "IdeaHarvester/0.1 (+https://github.com/idea-harvester/idea-harvester)"
+    retries: int = Field(default=2, ge=0, le=10)
+    backoff_s: float = Field(default=0.5, ge=0)
+    backoff_max_s: float = Field(default=30.0, ge=0)
+    max_retry_wait_s: float = Field(default=60.0, ge=0)
+    rate_per_host: float = Field(default=1.0, ge=0)
+    burst: int = Field(default=5, ge=1)
+    host_rates: dict[str, Annotated[float, Field(ge=0)]] = Field(default_factory=dict)
 
 
 class ModelSettings(_Strict):
@@ -116,6 +139,87 @@ class Thresholds(_Strict):
     min_sentence_chars: int = Field(default=12, ge=1)
 
 
+class DashboardSettings(_Strict):
+    """The published dashboard site and what counts as an emerging (spiking) idea.
+
+    An idea spikes when its mentions in the ``spike_window_days`` up to the run's time reach
+    ``spike_min_mentions`` and at least ``spike_ratio`` times its weekly average over the
+    ``spike_baseline_weeks`` before that window (an average under 1 counts as 1).
+    """
+
+    title: str = Field(default="Idea Harvester", min_length=1)
+    page_size: int = Field(default=50, gt=0, le=1000)
+    sparkline_weeks: int = Field(default=12, ge=2, le=104)
+    spike_window_days: int = Field(default=7, gt=0, le=90)
+    spike_baseline_weeks: int = Field(default=4, gt=0, le=52)
+    spike_min_mentions: int = Field(default=3, gt=0)
+    spike_ratio: float = Field(default=2.0, ge=1)
+    exports: bool = True
+
+
+class AlertsSettings(_Strict):
+    """Alerts when an idea enters the top ``top_n`` or spikes; each is recorded once in
+    meta.alerts and, when a webhook is set, posted once as Slack-compatible JSON.
+
+    The webhook URL is a secret: it comes from the Airflow connection ``webhook_conn_id``
+    (extra ``{"webhook_url": ...}``) or $IDEAS_ALERTS_WEBHOOK_URL, never from this file.
+    Without one, alerts are only recorded. The first run finds the whole top N new.
+    """
+
+    enabled: bool = True
+    top_n: int = Field(default=10, gt=0)
+    spikes: bool = True
+    webhook_conn_id: str = "ideas_alerts_webhook"
+    timeout_s: float = Field(default=10.0, gt=0)
+    #: Public address of the published dashboard, for links in messages (optional).
+    dashboard_url: str | None = None
+
+
+DEFAULT_SCHEDULES: dict[str, str | None] = {
+    "rss": "@hourly",
+    "reddit": "*/30 * * * *",
+    "blog_comments": "0 */6 * * *",
+}
+SCHEDULE_PRESETS = ("@once", "@hourly", "@daily", "@weekly", "@monthly", "@quarterly", "@yearly")
+
+
+def _is_schedule(value: str) -> bool:
+    """A preset, or a cron expression that croniter (Airflow's parser) accepts."""
+    if value in SCHEDULE_PRESETS:
+        return True
+    if len(value.split()) != 5:
+        return False
+    try:
+        from croniter import croniter
+    except ImportError:  # Airflow (and croniter) not installed: the field count must do
+        return True
+    return bool(croniter.is_valid(value))
+
+
+class AirflowSettings(_Strict):
+    """How Airflow runs the pipeline: the ingest schedule of each channel.
+
+    A schedule is a cron expression (``"*/30 * * * *"``), a preset (``"@hourly"``,
+    ``"@daily"``) or null (no schedule: the DAG runs only when triggered). The DAG files read
+    this section when Airflow parses them; a channel left out keeps its default.
+    """
+
+    schedules: dict[Literal["rss", "reddit", "blog_comments"], str | None] = Field(
+        default_factory=dict, validate_default=True
+    )
+
+    @field_validator("schedules")
+    @classmethod
+    def _fill_and_check(cls, value: dict[str, str | None]) -> dict[str, str | None]:
+        for channel, schedule in value.items():
+            if schedule is not None and not _is_schedule(schedule):
+                raise ValueError(
+                    f"{channel}: {schedule!r} is not a cron expression or one of "
+                    f"{', '.join(SCHEDULE_PRESETS)}"
+                )
+        return {**DEFAULT_SCHEDULES, **value}
+
+
 class Settings(_Strict):
     warehouse: Path
     landing: Path
@@ -125,6 +229,9 @@ class Settings(_Strict):
     model: ModelSettings = Field(default_factory=ModelSettings)
     thresholds: Thresholds = Field(default_factory=Thresholds)
     top_ideas_limit: int = Field(default=200, gt=0)
+    dashboard: DashboardSettings = Field(default_factory=DashboardSettings)
+    alerts: AlertsSettings = Field(default_factory=AlertsSettings)
+    airflow: AirflowSettings = Field(default_factory=AirflowSettings)
 
     @model_validator(mode="after")
     def _unique_source_names(self) -> Settings:

@@ -13,27 +13,44 @@ from idea_harvester.run_context import RunContext
 from idea_harvester.steps import run_all
 
 
+def demo_data_dir() -> Path:
+    return Path(str(resources.files("idea_harvester") / "demo_data"))
+
+
 def demo_feeds() -> list[Path]:
-    folder = resources.files("idea_harvester") / "demo_data" / "feeds"
-    return sorted(
-        Path(str(p)) for p in folder.iterdir() if p.name.endswith((".rss", ".atom", ".xml"))
-    )
+    suffixes = (".rss", ".atom", ".xml")
+    return sorted(p for p in (demo_data_dir() / "feeds").iterdir() if p.name.endswith(suffixes))
+
+
+def demo_sources() -> list[dict]:
+    """Every bundled source: the feeds, then Reddit and blog comments replayed offline."""
+    data = demo_data_dir()
+    feeds = [
+        {"name": path.stem, "channel": "rss", "url": path.resolve().as_uri()}
+        for path in demo_feeds()
+    ]
+    replayed = [
+        {
+            "name": "kestrel-reddit",
+            "channel": "reddit",
+            "subreddit": "KestrelNotes",
+            "replay_dir": str(data / "reddit"),
+        },
+    ]
+    return feeds + replayed
 
 
 def write_demo_config(folder: Path) -> Path:
-    """Write the demo's ideas.yml into ``folder``, one RSS source per bundled feed."""
+    """Write the demo's ideas.yml into ``folder``: every bundled source, replayed offline."""
     folder.mkdir(parents=True, exist_ok=True)
     config = {
         "warehouse": "warehouse/ideas.duckdb",
         "landing": "landing",
         "dashboards": "dashboards",
-        "sources": [
-            {"name": path.stem, "channel": "rss", "url": path.resolve().as_uri()}
-            for path in demo_feeds()
-        ],
+        "sources": demo_sources(),
     }
     path = folder / "ideas.yml"
-    header = "# Demo configuration written by `ideas demo`: bundled offline feeds.\n"
+    header = "# Demo configuration written by `ideas demo`: bundled data, replayed offline.\n"
     path.write_text(header + yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     return path
 

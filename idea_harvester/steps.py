@@ -130,12 +130,26 @@ def build_marts(settings: Settings, ctx: RunContext) -> dict[str, Any]:
 
 
 def publish(settings: Settings, ctx: RunContext) -> dict[str, Any]:
-    """Build the dashboard from the marts (read-only)."""
-    from dashboards.render import build_dashboard
+    """Raise and post the alerts (recorded in meta.alerts first, each posted once), then
+    build the dashboard site and the CSV/Parquet exports from the marts."""
+    from dashboards.alerts import run_alerts
+    from dashboards.site import build_site
+    from dashboards.webhook import webhook_url
 
-    with connect(settings.warehouse, read_only=True) as con:
-        path = build_dashboard(con, settings.dashboards_dir, generated_at=ctx.run_at)
-    return {"dashboard": str(path)}
+    url = webhook_url(settings.alerts.webhook_conn_id) if settings.alerts.enabled else None
+    with connect(settings.warehouse) as con:
+        alerts = run_alerts(con, settings, run_id=ctx.run_id, run_at=ctx.run_at, url=url)
+        site = build_site(
+            con, settings.dashboards_dir, run_at=ctx.run_at, settings=settings.dashboard
+        )
+    log.info(
+        "published %d pages and %d exports to %s; %s",
+        site.pages,
+        len(site.exports),
+        site.index.parent,
+        alerts.as_counts(),
+    )
+    return {"dashboard": str(site.index)}
 
 
 def run_all(settings: Settings, ctx: RunContext, progress: Progress = log.info) -> dict[str, Any]:
@@ -155,6 +169,8 @@ def run_all(settings: Settings, ctx: RunContext, progress: Progress = log.info) 
     enriched = enrich(settings, ctx, progress=lambda m: progress(f"[enrich] {m}"))
     marts = build_marts(settings, ctx)
     progress(f"[marts] {marts['marts.top_ideas']} ideas ranked")
+    snap = snapshot(settings, ctx)
+    progress(f"[snapshot] read-only copy for analysts at {snap['snapshot']}")
     published = publish(settings, ctx)
     progress(f"[publish] dashboard written to {published['dashboard']}")
     return {
@@ -162,5 +178,24 @@ def run_all(settings: Settings, ctx: RunContext, progress: Progress = log.info) 
         "load": loaded,
         "enrich": enriched,
         "marts": marts,
+        "snapshot": snap,
         "publish": published,
     }
+
+
+def snapshot(settings: Settings, ctx: RunContext) -> dict[str, Any]:
+    """Publish the read-only snapshot that analysts and dashboards read (see snapshot.py).
+
+    Runs after the marts, as the writer: the run is recorded first, so the snapshot holds it.
+    """
+    from idea_harvester.snapshot import publish_snapshot
+
+    started = datetime.now(UTC)
+    with connect(settings.warehouse) as con:
+        tables = con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name IN ('raw', 'core', 'marts')"
+        ).fetchone()[0]
+        top = con.execute("SELECT count(*) FROM marts.top_ideas").fetchone()[0]
+        _record_run(con, ctx, "snapshot", started, {"tables": tables, "marts.top_ideas": top})
+        path = publish_snapshot(con, settings.warehouse)
+    return {"snapshot": str(path), "bytes": path.stat().st_size, "marts.top_ideas": top}

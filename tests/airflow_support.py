@@ -5,11 +5,13 @@ Importing Airflow configures logging, an ORM and a home folder (``~/airflow`` wh
 ``python -m tests.airflow_support`` from the repository root with :func:`airflow_env`, and read
 the JSON report it writes (Airflow's own logs go to stdout and stderr).
 
-    python -m tests.airflow_support parse REPORT.json
+    python -m tests.airflow_support parse REPORT.json [--config IDEAS.yml ...]
     python -m tests.airflow_support run REPORT.json --at 2026-11-02T10:00:00+00:00
 
-``run`` needs a migrated metadata database and ``$IDEAS_CONFIG``. This module also builds the
-feeds and the configuration that the Airflow run uses.
+``parse`` reports the DAG folder as parsed with each given config (or $IDEAS_CONFIG); ``run``
+needs a migrated metadata database and ``$IDEAS_CONFIG``. This module also builds the feeds and
+the configuration that the Airflow runs use; the real scheduler lives in
+``tests/airflow_cluster.py``.
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ from tests.feedgen import Entry, rss_document
 
 REPO = Path(__file__).resolve().parents[1]
 DAGS_FOLDER = REPO / "dags"
-DAG_IDS = ("ideas_ingest_rss", "ideas_load_enrich", "ideas_publish")
+INGEST_DAG_IDS = ("ideas_ingest_rss", "ideas_ingest_reddit", "ideas_ingest_blog_comments")
+DAG_IDS = (*INGEST_DAG_IDS, "ideas_load_enrich", "ideas_publish")
+CHAIN = ("ideas_ingest_rss", "ideas_load_enrich", "ideas_publish")  # what an RSS fetch starts
 HEAVY_MODULES = ("torch", "sentence_transformers", "transformers")
 WAREHOUSE_POOL = "warehouse_writer"
 
@@ -98,18 +102,17 @@ OTHER_POSTS = [
 ]
 
 
-def good_feed(at: datetime) -> bytes:
-    """An RSS feed of eight English posts: five suggestions (two pairs of paraphrases)."""
+def good_feed(at: datetime, extra_posts: list[tuple[str, str, str, str]] = ()) -> bytes:
+    """An RSS feed of eight English posts published before ``at``: five suggestions (two pairs
+    of paraphrases); then ``extra_posts`` (guid, title, text, author), published after it."""
     posts = SUGGESTION_POSTS + OTHER_POSTS
+    published = [at - timedelta(hours=len(posts) - n) for n in range(len(posts))]
+    published += [at + timedelta(minutes=n + 1) for n in range(len(extra_posts))]
     entries = [
-        Entry(
-            guid=guid,
-            title=title,
-            body_html=f"<p>{text}</p>",
-            author=author,
-            published=at - timedelta(hours=len(posts) - n),
+        Entry(guid=guid, title=title, body_html=f"<p>{text}</p>", author=author, published=when)
+        for (guid, title, text, author), when in zip(
+            posts + list(extra_posts), published, strict=True
         )
-        for n, (guid, title, text, author) in enumerate(posts)
     ]
     return rss_document("Widget ideas", entries)
 
@@ -120,15 +123,20 @@ BROKEN_PAGE = (
 )
 
 
-def write_config(folder: Path, sources: dict[str, str]) -> Path:
-    """Write ``ideas.yml`` in ``folder`` with everything under it; ``sources``: name to URL."""
-    config = {
+def write_config(
+    folder: Path, sources: dict[str, str], schedules: dict[str, str | None] | None = None
+) -> Path:
+    """Write ``ideas.yml`` in ``folder`` with everything under it; ``sources``: name to URL;
+    ``schedules``: the ``airflow.schedules`` section (channel to schedule), if any."""
+    config: dict[str, Any] = {
         "warehouse": str(folder / "warehouse" / "ideas.duckdb"),
         "landing": str(folder / "landing"),
         "dashboards": str(folder / "dashboards"),
         "sources": [{"name": n, "channel": "rss", "url": u} for n, u in sources.items()],
         "http": {"timeout_s": 10},
     }
+    if schedules is not None:
+        config["airflow"] = {"schedules": schedules}
     path = folder / "ideas.yml"
     path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     return path
@@ -147,27 +155,46 @@ def _asset_names(condition: Any) -> list[str]:
 
 
 def parse_report(dags_folder: Path = DAGS_FOLDER) -> dict[str, Any]:
-    """Parse the DAG folder with DagBag (no database) and describe what it holds."""
+    """Parse the DAG folder with DagBag (no database) and describe what it holds, with the
+    warnings that the DAG files logged."""
+    import logging
+
     from airflow.models import DagBag
 
-    bag = DagBag(dag_folder=dags_folder)
+    warnings: list[str] = []
+    handler = logging.Handler(level=logging.WARNING)
+    handler.emit = lambda record: warnings.append(record.getMessage())  # type: ignore[method-assign]
+    logger = logging.getLogger("idea_harvester")
+    logger.addHandler(handler)
+    try:
+        bag = DagBag(dag_folder=dags_folder)
+    finally:
+        logger.removeHandler(handler)
     dags = {}
     for dag_id, dag in bag.dags.items():
+        condition = getattr(dag.timetable, "asset_condition", None)
         dags[dag_id] = {
             "fileloc": dag.fileloc,
             "timetable": type(dag.timetable).__name__,
             "schedule": dag.schedule if isinstance(dag.schedule, str) else None,
-            "schedule_assets": _asset_names(getattr(dag.timetable, "asset_condition", None)),
+            "schedule_assets": _asset_names(condition),
+            "schedule_condition": type(condition).__name__ if condition is not None else None,
             "catchup": dag.catchup,
             "max_active_runs": dag.max_active_runs,
             "tasks": {
                 task.task_id: {
                     "pool": task.pool,
+                    "queue": task.queue,
                     "mapped": bool(getattr(task, "is_mapped", False)),
                     "map_index_template": getattr(task, "map_index_template", None),
                     "outlets": sorted(a.name for a in task.outlets),
                     "upstream": sorted(task.upstream_task_ids),
                     "retries": task.retries,
+                    "retry_delay_s": task.retry_delay.total_seconds(),
+                    "retry_exponential_backoff": float(task.retry_exponential_backoff),
+                    "max_retry_delay_s": (
+                        task.max_retry_delay.total_seconds() if task.max_retry_delay else None
+                    ),
                 }
                 for task in dag.tasks
             },
@@ -176,7 +203,19 @@ def parse_report(dags_folder: Path = DAGS_FOLDER) -> dict[str, Any]:
         "import_errors": {str(k): str(v) for k, v in bag.import_errors.items()},
         "dags": dags,
         "heavy_modules_loaded": [m for m in HEAVY_MODULES if m in sys.modules],
+        "warnings": warnings,
     }
+
+
+def parse_reports(configs: list[str]) -> dict[str, Any]:
+    """``parse_report`` once per config file (set as $IDEAS_CONFIG), or once as things are."""
+    if not configs:
+        return parse_report()
+    reports = {}
+    for config in configs:
+        os.environ["IDEAS_CONFIG"] = config
+        reports[config] = parse_report()
+    return {"by_config": reports}
 
 
 def _task_instances(dag_id: str, run_id: str) -> list[dict[str, Any]]:
@@ -237,7 +276,7 @@ def run_report(at: datetime) -> dict[str, Any]:
     if bag.import_errors:
         return {"import_errors": {str(k): str(v) for k, v in bag.import_errors.items()}}
     runs = {}
-    for n, dag_id in enumerate(DAG_IDS):
+    for n, dag_id in enumerate(CHAIN):
         dag = bag.dags[dag_id]
         for task in dag.tasks:
             task.retries = 0
@@ -269,8 +308,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--at", type=datetime.fromisoformat, default=datetime(2026, 11, 2, tzinfo=UTC)
     )
+    parser.add_argument("--config", action="append", default=[], help="parse with this config")
     args = parser.parse_args(argv)
-    report = parse_report() if args.command == "parse" else run_report(args.at)
+    report = parse_reports(args.config) if args.command == "parse" else run_report(args.at)
     args.report.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
     return 0
 

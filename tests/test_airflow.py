@@ -1,10 +1,11 @@
-"""A real Airflow run of the three DAGs against a local feed server.
+"""A real Airflow run of the three DAGs of the RSS chain against a local feed server.
 
 Airflow runs in a child process (tests/airflow_support.py) with a temporary AIRFLOW_HOME and
 SQLite metadata, migrated once per session, with the one-slot ``warehouse_writer`` pool.
 ``dag.test()`` does not fire asset-triggered runs, so the chain ingest -> load_enrich ->
-publish is run in that order. Sources: a good RSS feed and a feed answering HTTP 502. The
-results are checked in the DuckDB warehouse, opened read-only, and in the dashboard file.
+publish is run in that order here; tests/test_scheduler.py runs the real scheduler. Sources:
+a good RSS feed and a feed answering HTTP 502. The results are checked in the DuckDB
+warehouse, opened read-only, and in the dashboard file.
 """
 
 from __future__ import annotations
@@ -88,8 +89,8 @@ def test_the_pool_exists_with_one_slot(chain):
 def test_each_dag_run_succeeds(chain):
     assert chain.report["import_errors"] == {}
     states = {dag_id: chain.run(dag_id)["state"] for dag_id in chain.report["runs"]}
-    assert states == dict.fromkeys(af.DAG_IDS, "success")
-    for dag_id in af.DAG_IDS:
+    assert states == dict.fromkeys(af.CHAIN, "success")
+    for dag_id in af.CHAIN:
         failed = [ti for ti in chain.run(dag_id)["task_instances"] if ti["state"] != "success"]
         assert failed == [], dag_id
 
@@ -113,7 +114,10 @@ def test_warehouse_tasks_ran_in_the_writer_pool(chain):
         "load": af.WAREHOUSE_POOL,
         "enrich": af.WAREHOUSE_POOL,
         "build_marts": af.WAREHOUSE_POOL,
+        "snapshot": af.WAREHOUSE_POOL,
     }
+    (dashboard,) = chain.task_instances("ideas_publish", "dashboard")
+    assert dashboard["pool"] == af.WAREHOUSE_POOL
 
 
 def test_the_good_source_is_loaded_at_the_runs_logical_time(chain):
@@ -143,7 +147,19 @@ def test_top_ideas_come_from_the_good_feed(chain):
 def test_warehouse_steps_are_recorded_under_the_airflow_run_id(chain):
     run_id = chain.run("ideas_load_enrich")["run_id"]
     rows = _query(chain, "SELECT step FROM meta.runs WHERE run_id = ? ORDER BY step", [run_id])
-    assert [step for (step,) in rows] == ["enrich", "load", "marts"]
+    assert [step for (step,) in rows] == ["enrich", "load", "marts", "snapshot"]
+
+
+def test_the_snapshot_holds_the_marts_for_readers(chain):
+    (snapshot,) = chain.task_instances("ideas_load_enrich", "snapshot")
+    path = chain.warehouse.parent / "snapshot" / "ideas.duckdb"
+    assert snapshot["return_value"]["snapshot"] == str(path)
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        in_snapshot = con.execute("SELECT count(*) FROM marts.top_ideas").fetchone()[0]
+    finally:
+        con.close()
+    assert in_snapshot == _query(chain, "SELECT count(*) FROM marts.top_ideas")[0][0] > 0
 
 
 def test_publish_writes_the_dashboard(chain):

@@ -19,9 +19,9 @@ from connectors.base import (
     make_item_id,
     sha1_hex,
 )
-from connectors.http import HttpClient
+from connectors.http import HostRateLimiter, HttpClient
 from idea_harvester.config import RssSource
-from tests.feed_server import FeedServer
+from tests.feed_server import FeedServer, Route
 
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
 CORPUS = Path("/work/shared/data/feeds")
@@ -300,9 +300,62 @@ def test_http_errors_become_source_errors(
     else:
         url = feed_server.add("/e", b"error", status=status)
     with pytest.raises(SourceError) as exc:
-        rss.fetch(_source(url), None, HttpClient(timeout_s=0.3), NOW)
+        rss.fetch(_source(url), None, HttpClient(timeout_s=0.3, sleep=lambda s: None), NOW)
     assert exc.value.kind == kind
     assert url in exc.value.message
+
+
+# -- polite fetching ----------------------------------------------------------------------
+
+
+class _Queue(FeedServer):
+    """Answers each request with the next route of a list (the last one repeats)."""
+
+    def __init__(self, *answers: Route) -> None:
+        super().__init__()
+        self.answers = list(answers)
+
+    def _lookup(self, path: str) -> Route | None:
+        with self._lock:
+            return self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+
+
+def test_429_with_retry_after_then_success() -> None:
+    sleeps: list[float] = []
+    doc = _rss(_item("1", "Mon, 01 Jan 2024 10:00:00 GMT"))
+    with _Queue(
+        Route(status=429, headers={"Retry-After": "4"}),
+        Route(status=500),
+        Route(body=doc.encode(), headers=RSS_TYPE),
+    ) as srv:
+        client = HttpClient(timeout_s=5, sleep=sleeps.append, rate_per_host=0)
+        result = _fetch(srv.url("/feed"), client=client)
+        assert len(srv.requests) == 3
+    assert [i["native_id"] for i in result.items] == ["1"]
+    assert sleeps == [4.0, 1.0]  # Retry-After, then backoff for the 2nd retry
+
+
+def test_rate_limited_for_good_is_a_clear_error() -> None:
+    with _Queue(Route(status=429, headers={"Retry-After": "86400"})) as srv:
+        with pytest.raises(SourceError) as exc:
+            _fetch(srv.url("/feed"), client=HttpClient(timeout_s=5, sleep=lambda s: None))
+    assert exc.value.kind == "rate_limited" and "86400" in exc.value.message
+
+
+def test_per_host_rate_applies_to_feeds(feed_server: FeedServer) -> None:
+    waits: list[float] = []
+    now = [0.0]
+
+    def sleep(s: float) -> None:
+        waits.append(s)
+        now[0] += s
+
+    limiter = HostRateLimiter(clock=lambda: now[0], sleep=sleep)
+    url = feed_server.add("/f", _rss(_item("1")), headers=RSS_TYPE)
+    client = HttpClient(rate_per_host=0.5, burst=2, limiter=limiter)
+    for _ in range(4):
+        _fetch(url, client=client)
+    assert waits == [2.0, 2.0]  # a burst of two, then one every 2 s
 
 
 def test_missing_file_is_not_found(tmp_path: Path) -> None:

@@ -1,0 +1,1 @@
+"""Static files of the dashboard site (app.js, style.css), copied beside the pages."""

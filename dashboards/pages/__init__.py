@@ -1,0 +1,1 @@
+"""One module per kind of page; each returns a whole HTML page as a string."""

@@ -36,6 +36,22 @@ def demo_sources() -> list[dict]:
             "subreddit": "KestrelNotes",
             "replay_dir": str(data / "reddit"),
         },
+        {
+            "name": "kestrel-blog-wordpress",
+            "channel": "blog_comments",
+            "platform": "wordpress_rest",
+            "site_url": "https://blog.kestrelnotes.example",
+            "per_page": 25,
+            "replay_dir": str(data / "blog_comments" / "wordpress"),
+        },
+        {
+            "name": "kestrel-fr-disqus",
+            "channel": "blog_comments",
+            "platform": "disqus",
+            "forum": "kestrel-fr",
+            "per_page": 15,
+            "replay_dir": str(data / "blog_comments" / "disqus"),
+        },
     ]
     return feeds + replayed
 

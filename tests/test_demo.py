@@ -43,6 +43,15 @@ def test_demo_yields_ranked_ideas_with_repeated_mentions(demo_dir):
     assert {"en", "fr"} <= languages
 
 
+def test_demo_has_ideas_mentioned_on_all_three_channels(demo_dir):
+    channels = _rows(demo_dir, "SELECT DISTINCT channel FROM raw.items ORDER BY 1")
+    assert channels == [("blog_comments",), ("reddit",), ("rss",)]
+    ((across_all,),) = _rows(
+        demo_dir, "SELECT count(*) FROM marts.top_ideas WHERE len(channels) = 3"
+    )
+    assert across_all >= 3
+
+
 def test_demo_records_the_broken_feed(demo_dir):
     errors = _rows(demo_dir, "SELECT source_name, error_kind FROM meta.source_errors")
     assert errors == [("broken-feed", "not_a_feed")]

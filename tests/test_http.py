@@ -411,24 +411,27 @@ def test_rate_limiter_token_bucket() -> None:
 
 
 def test_rate_limiter_is_thread_safe() -> None:
-    limiter = HostRateLimiter()
-    stamps: list[float] = []
+    # A frozen clock: every caller asks "now", so each must be booked its own later slot.
+    waits: list[float] = []
     lock = threading.Lock()
+
+    def record(seconds: float) -> None:
+        with lock:
+            waits.append(round(seconds, 6))
+
+    limiter = HostRateLimiter(clock=lambda: 1000.0, sleep=record)
 
     def worker() -> None:
         for _ in range(3):
             limiter.acquire("h", rate=50, burst=1)
-            with lock:
-                stamps.append(time.monotonic())
 
     threads = [threading.Thread(target=worker) for _ in range(4)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    stamps.sort()
-    gaps = [b - a for a, b in zip(stamps, stamps[1:], strict=False)]
-    assert len(stamps) == 12 and min(gaps) >= 0.02 * 0.8, gaps  # 50/s: 20 ms apart
+    # 12 requests at 50/s: the first goes at once, the others 20 ms apart, no slot shared.
+    assert sorted(waits) == [round(0.02 * n, 6) for n in range(1, 12)]
 
 
 def test_client_keeps_the_per_host_rate(feed_server: FeedServer) -> None:

@@ -127,9 +127,11 @@ class HttpSettings(_Strict):
 
 
 class ModelSettings(_Strict):
-    """The sentence embedding model: ``bundled:all-MiniLM-L6-v2`` (offline), a hub id or a path."""
+    """The sentence embedding model (see transforms/embeddings.py): a bundled offline model
+    (``bundled:use-multilingual-v3``, English and French in one space; or the English-only
+    ``bundled:all-MiniLM-L6-v2``), or a sentence-transformers hub id or local path."""
 
-    embedding_model: str = "bundled:all-MiniLM-L6-v2"
+    embedding_model: str = "bundled:use-multilingual-v3"
     batch_size: int = Field(default=64, gt=0)
 
 

@@ -52,6 +52,13 @@ def test_demo_has_ideas_mentioned_on_all_three_channels(demo_dir):
     assert across_all >= 3
 
 
+def test_demo_matches_french_to_english(demo_dir):
+    ((bilingual,),) = _rows(
+        demo_dir, "SELECT count(*) FROM marts.top_ideas WHERE list_has_all(languages, ['en', 'fr'])"
+    )
+    assert bilingual >= 3
+
+
 def test_demo_records_the_broken_feed(demo_dir):
     errors = _rows(demo_dir, "SELECT source_name, error_kind FROM meta.source_errors")
     assert errors == [("broken-feed", "not_a_feed")]

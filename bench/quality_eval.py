@@ -1,0 +1,113 @@
+"""Measure idea quality on the public data sets in ../shared/data with `ideas eval`.
+
+    .venv/bin/python bench/quality_eval.py [--data ../shared/data] [--config ideas.yml]
+
+Converts each data set into the CSV contract of `ideas eval` (in a temporary folder; the
+data never enters the repository), runs the same functions as the CLI, and prints the
+figures of the idea-quality issue's table with the command that reproduces each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import tempfile
+from pathlib import Path
+
+from idea_harvester.config import Settings, load_settings
+from idea_harvester.evaluation import eval_grouping, eval_similarity, eval_suggestions
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _write(path: Path, header: list[str], rows: list[list]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def _read(path: Path, header: bool = True) -> list[list[str]]:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+    rows = list(csv.reader(io.StringIO(text)))
+    return rows[1:] if header else rows
+
+
+def prepare(data: Path, out: Path) -> dict[str, tuple[str, Path]]:
+    """Write every evaluation CSV; returns name -> (kind, path)."""
+    files: dict[str, tuple[str, Path]] = {}
+    semeval = data / "semeval2019-task9"
+    for name, file in (
+        ("SemEval A trial", "subtaskA_trial_labeled.csv"),
+        ("SemEval B trial", "subtaskB_trial_labeled.csv"),
+    ):
+        rows = [[r[1], r[2]] for r in _read(semeval / file) if len(r) >= 3]
+        files[name] = ("suggestions", _write(out / f"{file}", ["text", "label"], rows))
+    minibar = data / "minibar"
+    for app in ("garmin_connect", "huawei_health"):
+        rows = []
+        for lang in ("en", "fr"):
+            path = minibar / "classification" / f"{app}.{lang}.csv"
+            with path.open(encoding="utf-8") as fh:
+                rows += [[r["data"], r["feature_request"]] for r in csv.DictReader(fh)]
+        files[f"Mini-BAR {app} EN+FR"] = (
+            "suggestions",
+            _write(out / f"minibar-{app}.csv", ["text", "label"], rows),
+        )
+        path = minibar / "clustering" / f"{app}.feature_request.csv"
+        with path.open(encoding="utf-8") as fh:
+            rows = [[r["data"], r["ground_truth"]] for r in csv.DictReader(fh)]
+        files[f"Mini-BAR {app} clusters"] = (
+            "grouping",
+            _write(out / f"clusters-{app}.csv", ["text", "cluster"], rows),
+        )
+    sts = data / "stsb-en-fr"
+    en, fr = _read(sts / "stsb-en-dev.csv", False), _read(sts / "stsb-fr-dev.csv", False)
+    for name, rows in (
+        ("STS-B dev EN", en),
+        ("STS-B dev FR", fr),
+        ("STS-B dev EN vs FR", [[e[0], f[1], e[2]] for e, f in zip(en, fr, strict=True)]),
+    ):
+        slug = name.replace(" ", "-")
+        files[name] = (
+            "similarity",
+            _write(out / f"{slug}.csv", ["text1", "text2", "score"], [r[:3] for r in rows]),
+        )
+    return files
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--config", type=Path, default=None)
+    parser.add_argument("--only", default="", help="comma-separated kinds to run")
+    args = parser.parse_args()
+    settings = (
+        load_settings(args.config)
+        if args.config
+        else Settings(warehouse=Path("unused.duckdb"), landing=Path("unused"))
+    )
+    run = {
+        "suggestions": eval_suggestions,
+        "grouping": eval_grouping,
+        "similarity": eval_similarity,
+    }
+    only = set(filter(None, args.only.split(",")))
+    with tempfile.TemporaryDirectory(prefix="ideas-quality-") as tmp:
+        for name, (kind, path) in prepare(args.data, Path(tmp)).items():
+            if only and kind not in only:
+                continue
+            result = run[kind](path, settings)
+            print(f"{name:32} {json.dumps({k: round(v, 4) for k, v in result.items()})}")
+            print(f"{'':32} (ideas eval {kind} --data <{path.name}> --json)")
+
+
+if __name__ == "__main__":
+    main()

@@ -10,7 +10,7 @@ updates the ``ideas_marts`` asset.
 
 from __future__ import annotations
 
-from airflow.sdk import dag, get_current_context, task
+from airflow.sdk import dag, task
 
 from idea_harvester.orchestration import (
     ANY_LANDING,
@@ -18,7 +18,7 @@ from idea_harvester.orchestration import (
     MARTS,
     START_DATE,
     WAREHOUSE_POOL,
-    run_context,
+    run_step,
 )
 
 
@@ -35,31 +35,19 @@ from idea_harvester.orchestration import (
 def ideas_load_enrich():
     @task(pool=WAREHOUSE_POOL)
     def load() -> dict:
-        from idea_harvester.config import load_settings
-        from idea_harvester.steps import load
-
-        return load(load_settings(), run_context(get_current_context()))
+        return run_step("load")
 
     @task(pool=WAREHOUSE_POOL)
     def enrich() -> dict:
-        from idea_harvester.config import load_settings
-        from idea_harvester.steps import enrich
-
-        return enrich(load_settings(), run_context(get_current_context()))
+        return run_step("enrich")
 
     @task(pool=WAREHOUSE_POOL)
     def build_marts() -> dict:
-        from idea_harvester.config import load_settings
-        from idea_harvester.steps import build_marts
-
-        return build_marts(load_settings(), run_context(get_current_context()))
+        return run_step("build_marts")
 
     @task(pool=WAREHOUSE_POOL, outlets=[MARTS])
     def snapshot() -> dict:
-        from idea_harvester.config import load_settings
-        from idea_harvester.steps import snapshot
-
-        return snapshot(load_settings(), run_context(get_current_context()))
+        return run_step("snapshot")
 
     load() >> enrich() >> build_marts() >> snapshot()
 

@@ -7,14 +7,14 @@ publishing records alerts in the warehouse (meta.alerts).
 
 from __future__ import annotations
 
-from airflow.sdk import dag, get_current_context, task
+from airflow.sdk import dag, task
 
 from idea_harvester.orchestration import (
     DEFAULT_ARGS,
     MARTS,
     START_DATE,
     WAREHOUSE_POOL,
-    run_context,
+    run_step,
 )
 
 
@@ -31,10 +31,7 @@ from idea_harvester.orchestration import (
 def ideas_publish():
     @task(pool=WAREHOUSE_POOL)
     def dashboard() -> dict:
-        from idea_harvester.config import load_settings
-        from idea_harvester.steps import publish
-
-        return publish(load_settings(), run_context(get_current_context()))
+        return run_step("publish")
 
     dashboard()
 

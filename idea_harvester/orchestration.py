@@ -57,6 +57,15 @@ def run_context(context: dict[str, Any]) -> RunContext:
     return RunContext(run_id=context["run_id"], run_at=run_at.astimezone(UTC))
 
 
+def run_step(step: str, *args: Any) -> dict[str, Any]:
+    """Run one of idea_harvester.steps inside an Airflow task, with the config from
+    $IDEAS_CONFIG and the task's run context. Imports happen here, at run time."""
+    from idea_harvester import steps
+    from idea_harvester.config import load_settings
+
+    return getattr(steps, step)(load_settings(), *args, run_context(get_current_context()))
+
+
 def channel_schedule(channel: str) -> str | None:
     """The channel's ingest schedule from the config's ``airflow.schedules``, read at parse
     time. Only that section is read, so a broken source elsewhere does not change it; a
@@ -117,10 +126,7 @@ def ingest_dag(channel: str) -> DAG:
         def fetch(source_name: str) -> dict:
             from airflow.sdk.exceptions import AirflowSkipException
 
-            from idea_harvester.config import load_settings
-            from idea_harvester.steps import fetch_source
-
-            outcome = fetch_source(load_settings(), source_name, run_context(get_current_context()))
+            outcome = run_step("fetch_source", source_name)
             if outcome["status"] == "unchanged":
                 raise AirflowSkipException(f"{source_name}: nothing new since the last fetch")
             return outcome

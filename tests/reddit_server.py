@@ -481,8 +481,6 @@ class RedditServer(LocalServer):
         self._window_end = 0.0
         self._used = 0
 
-    # lifecycle
-
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"

@@ -7,9 +7,6 @@ server: a read timeout, a connection dropped mid-way). The caller records each d
 
 from __future__ import annotations
 
-import os
-import sys
-
 import requests
 
 WEBHOOK_ENV = "IDEAS_ALERTS_WEBHOOK_URL"
@@ -26,12 +23,10 @@ class MaybeDelivered(Exception):
 def webhook_url(conn_id: str) -> str | None:
     """The webhook URL (a secret): the Airflow connection ``conn_id`` (extra ``webhook_url``
     or login) when running under Airflow, else ``$IDEAS_ALERTS_WEBHOOK_URL``."""
-    if "airflow" in sys.modules:  # inside an Airflow task: its connection wins
-        from idea_harvester.secrets import get_credentials
+    from idea_harvester.secrets import get_credentials
 
-        found = get_credentials(conn_id, {"webhook_url": WEBHOOK_ENV}, required=[])
-        return found.get("webhook_url") or None
-    return os.environ.get(WEBHOOK_ENV) or None
+    found = get_credentials(conn_id, {"webhook_url": WEBHOOK_ENV}, required=[])
+    return found.get("webhook_url") or None
 
 
 def post_json(url: str, payload: dict, *, timeout_s: float, idempotency_key: str) -> None:

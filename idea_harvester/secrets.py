@@ -1,4 +1,4 @@
-"""Secrets for connectors: from an Airflow connection when running under Airflow, else from
+"""Secrets for connectors: from an Airflow connection when running in an Airflow task, else from
 environment variables. Never from the config file, and never logged.
 
 ``get_credentials("reddit_default", {"client_id": "REDDIT_CLIENT_ID", ...})`` returns a dict
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +20,8 @@ class MissingCredentials(Exception):
 
 
 def _from_airflow(conn_id: str) -> dict[str, str] | None:
+    if "airflow" not in sys.modules:  # not inside an Airflow task: don't pay for the import
+        return None
     try:
         from airflow.sdk import BaseHook
     except Exception:  # Airflow not installed or not configured: use the environment

@@ -326,20 +326,25 @@ def test_top_ideas_table_data(site: Path) -> None:
     assert data["weeks"][-1] == (RUN_AT.date() - DAY * RUN_AT.weekday()).isoformat()
 
 
-def test_score_parts_appear_as_columns_when_the_marts_have_them(tmp_path: Path) -> None:
-    con = open_warehouse(tmp_path / "wh.duckdb")
-    con.execute("ALTER TABLE marts.top_ideas ADD COLUMN score_authors DOUBLE")
-    con.execute("ALTER TABLE marts.top_ideas ADD COLUMN score_recency DOUBLE")
+def test_score_parts_appear_as_columns(tmp_path: Path) -> None:
+    con = open_warehouse(tmp_path / "wh.duckdb")  # the migrations add the score_* columns
     con.execute("COMMENT ON COLUMN marts.top_ideas.score_authors IS 'Points for distinct authors.'")
-    extra = {i: {"score_authors": 2.5, "score_recency": 0.25} for i in LABELS}
-    fill_marts(con, LABELS, _mentions(), extra=extra)
+    parts = {
+        "score_authors": 2.5,
+        "score_repeats": 0.5,
+        "score_channels": 0.0,
+        "score_engagement": 0.0,
+        "score_recency": 0.25,
+    }
+    fill_marts(con, LABELS, _mentions(), extra={i: parts for i in LABELS})
     build_site(con, tmp_path / "site", run_at=RUN_AT)
     con.close()
     data = _data((tmp_path / "site" / "ideas.html").read_text(encoding="utf-8"), "ideas-data")
-    parts = [c for c in data["columns"] if c["key"].startswith("p.")]
-    assert [c["label"] for c in parts] == ["Authors", "Recency"]
-    assert parts[0]["title"] == "Points for distinct authors."
-    assert data["rows"][0]["p"] == {"score_authors": 2.5, "score_recency": 0.25}
+    columns = [c for c in data["columns"] if c["key"].startswith("p.")]
+    labels = [c["label"] for c in columns]
+    assert labels == ["Authors", "Repeats", "Channels", "Engagement", "Recency"]
+    assert columns[0]["title"] == "Points for distinct authors."
+    assert data["rows"][0]["p"] == parts
     idea = (tmp_path / "site" / "idea" / "idea-a.html").read_text(encoding="utf-8")
     assert "<dt>Authors</dt><dd>2.5</dd>" in idea and "<dt>Recency</dt><dd>0.25</dd>" in idea
 

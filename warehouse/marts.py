@@ -50,13 +50,30 @@ engagement AS (
     JOIN raw.items r USING (item_id)
     GROUP BY idea_id
 ),
-scored AS (
+recency AS (
+    -- each distinct author counts once, by their latest mention, halving every 14 days
+    SELECT idea_id, sum(weight) AS mention_weight FROM (
+        SELECT m.idea_id,
+               max(pow(2, -epoch(newest.at - m.mentioned_at) / 86400 / 14)) AS weight
+        FROM core.mentions m, (SELECT max(mentioned_at) AS at FROM core.mentions) newest
+        WHERE m.mentioned_at IS NOT NULL
+        GROUP BY m.idea_id,
+                 coalesce(nullif(lower(trim(m.author)), ''), 'item:' || m.item_id)
+    ) GROUP BY idea_id
+),
+parts AS (
     SELECT s.*, coalesce(e.total_engagement, 0) AS total_engagement,
-           s.count_distinct_authors
-             + 0.5 * (s.count_mentions - s.count_distinct_authors)
-             + 0.5 * (s.count_channels - 1)
-             + 0.25 * ln(1 + greatest(coalesce(e.total_engagement, 0), 0)) AS score
-    FROM stats s LEFT JOIN engagement e USING (idea_id)
+           1.0 * s.count_distinct_authors AS score_authors,
+           0.5 * (s.count_mentions - s.count_distinct_authors) AS score_repeats,
+           0.5 * (s.count_channels - 1) AS score_channels,
+           0.25 * ln(1 + greatest(coalesce(e.total_engagement, 0), 0)) AS score_engagement,
+           coalesce(r.mention_weight, 0) AS score_recency
+    FROM stats s LEFT JOIN engagement e USING (idea_id) LEFT JOIN recency r USING (idea_id)
+),
+scored AS (
+    SELECT *, score_authors + score_repeats + score_channels + score_engagement + score_recency
+              AS score
+    FROM parts
 )
 SELECT row_number() OVER (ORDER BY s.score DESC, s.first_mentioned_at, s.idea_id) AS idea_rank,
        s.idea_id,
@@ -67,7 +84,9 @@ SELECT row_number() OVER (ORDER BY s.score DESC, s.first_mentioned_at, s.idea_id
        r.url AS representative_url,
        round(s.score, 4) AS score,
        s.count_mentions, s.count_distinct_authors, s.count_items, s.count_channels,
-       s.channels, s.languages, s.first_mentioned_at, s.last_mentioned_at, s.total_engagement
+       s.channels, s.languages, s.first_mentioned_at, s.last_mentioned_at, s.total_engagement,
+       round(s.score_authors, 4), round(s.score_repeats, 4), round(s.score_channels, 4),
+       round(s.score_engagement, 4), round(s.score_recency, 4)
 FROM scored s
 JOIN core.ideas i USING (idea_id)
 JOIN core.suggestions g ON g.sentence_id = i.representative_sentence_id

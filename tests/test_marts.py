@@ -42,7 +42,7 @@ def _mention(con, idea, n, author, channel="rss", age_days=0.0, engagement=0):
 
 def _idea(con, idea, founder, members):
     con.execute(
-        "INSERT INTO core.ideas VALUES (?, 'm', ?, ?, [1.0, 0.0], ?, NULL)",
+        "INSERT INTO core.ideas VALUES (?, 'm', ?, ?, [1.0, 0.0], ?, NULL, NULL)",
         [idea, founder, founder, members],
     )
 

@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from connectors.base import sha1_hex
 from transforms import embeddings, grouping
+from transforms.labels import idea_label
 from transforms.language import detect_language_with_context
 from transforms.suggestions import detect_suggestion
 from transforms.text import html_to_text, split_sentences, text_hash
@@ -221,7 +222,8 @@ def _group_new_suggestions(con: duckdb.DuckDBPyConnection, s: EnrichSettings) ->
     try:
         con.execute(
             """
-            INSERT INTO core.ideas
+            INSERT INTO core.ideas (idea_id, model_id, founding_sentence_id,
+                representative_sentence_id, centroid, count_members, first_mentioned_at)
             SELECT i.idea_id, ?, i.founding_sentence_id, i.founding_sentence_id, i.centroid,
                    (SELECT count(*) FROM core.mentions m WHERE m.idea_id = i.idea_id),
                    (SELECT min(mentioned_at) FROM core.mentions m WHERE m.idea_id = i.idea_id)
@@ -239,7 +241,8 @@ def _group_new_suggestions(con: duckdb.DuckDBPyConnection, s: EnrichSettings) ->
 
 
 def _refresh_representatives(con: duckdb.DuckDBPyConnection, idea_ids: set[str]) -> None:
-    """The representative of an idea is its member closest to the centroid."""
+    """The representative of an idea is its member closest to the centroid; the idea's label
+    is cut from it."""
     con.execute(
         """
         UPDATE core.ideas SET representative_sentence_id = best.sentence_id
@@ -258,6 +261,26 @@ def _refresh_representatives(con: duckdb.DuckDBPyConnection, idea_ids: set[str])
         """,
         [sorted(idea_ids)],
     )
+    representatives = con.execute(
+        "SELECT i.idea_id, g.suggestion_text FROM core.ideas i "
+        "JOIN core.suggestions g ON g.sentence_id = i.representative_sentence_id "
+        "WHERE i.idea_id IN (SELECT unnest(?::VARCHAR[]))",
+        [sorted(idea_ids)],
+    ).fetchall()
+    labels = pa.table(
+        {
+            "idea_id": [idea_id for idea_id, _ in representatives],
+            "label": [idea_label(text) for _, text in representatives],
+        }
+    )
+    con.register("_idea_labels", labels)
+    try:
+        con.execute(
+            "UPDATE core.ideas SET label = l.label FROM _idea_labels l "
+            "WHERE core.ideas.idea_id = l.idea_id"
+        )
+    finally:
+        con.unregister("_idea_labels")
 
 
 def _recount_ideas(con: duckdb.DuckDBPyConnection) -> None:

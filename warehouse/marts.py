@@ -77,9 +77,9 @@ scored AS (
 )
 SELECT row_number() OVER (ORDER BY s.score DESC, s.first_mentioned_at, s.idea_id) AS idea_rank,
        s.idea_id,
-       CASE WHEN length(g.suggestion_text) > 80
-            THEN rtrim(left(g.suggestion_text, 77)) || '...'
-            ELSE g.suggestion_text END AS label,
+       coalesce(i.label, CASE WHEN length(g.suggestion_text) > 80
+                              THEN rtrim(left(g.suggestion_text, 77)) || '...'
+                              ELSE g.suggestion_text END) AS label,
        g.suggestion_text AS representative_quote,
        r.url AS representative_url,
        round(s.score, 4) AS score,

@@ -50,16 +50,6 @@ def read_rows(path: Path, columns: tuple[str, ...]) -> list[dict[str, str]]:
     return rows
 
 
-def enrich_settings(settings: Settings) -> EnrichSettings:
-    return EnrichSettings(
-        model_id=settings.model.embedding_model,
-        suggestion_min_score=settings.thresholds.suggestion_min_score,
-        idea_similarity=settings.thresholds.idea_similarity,
-        min_sentence_chars=settings.thresholds.min_sentence_chars,
-        batch_size=settings.model.batch_size,
-    )
-
-
 def _sentences(text: str, s: EnrichSettings) -> list[dict]:
     return segment_item("eval", text, "", s)
 
@@ -85,7 +75,7 @@ def eval_suggestions(path: Path, settings: Settings) -> dict[str, float]:
         gold = [int(float(r["label"])) for r in rows]
     except ValueError as err:
         raise EvalDataError(f"{path}: label must be 0 or 1 ({err})") from None
-    s = enrich_settings(settings)
+    s = EnrichSettings.from_settings(settings)
     predicted = [int(predict_suggestion(r["text"], s)) for r in rows]
     return {**binary_scores(gold, predicted), "n": len(rows)}
 
@@ -151,7 +141,7 @@ def grouping_scores(gold: list[str], predicted: list[str]) -> dict[str, float]:
 
 def eval_grouping(path: Path, settings: Settings) -> dict[str, float]:
     rows = read_rows(path, ("text", "cluster"))
-    predicted = group_texts([r["text"] for r in rows], enrich_settings(settings))
+    predicted = group_texts([r["text"] for r in rows], EnrichSettings.from_settings(settings))
     return {**grouping_scores([r["cluster"] for r in rows], predicted), "n": len(rows)}
 
 

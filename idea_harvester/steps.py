@@ -108,15 +108,8 @@ def enrich(settings: Settings, ctx: RunContext, progress: Progress = log.info) -
     from transforms.enrich import EnrichSettings
     from transforms.enrich import enrich as run_enrich
 
-    s = EnrichSettings(
-        model_id=settings.model.embedding_model,
-        suggestion_min_score=settings.thresholds.suggestion_min_score,
-        idea_similarity=settings.thresholds.idea_similarity,
-        min_sentence_chars=settings.thresholds.min_sentence_chars,
-        batch_size=settings.model.batch_size,
-    )
     with _step_transaction(settings, ctx, "enrich") as (con, counts):
-        counts.update(run_enrich(con, s, progress))
+        counts.update(run_enrich(con, EnrichSettings.from_settings(settings), progress))
     return counts
 
 

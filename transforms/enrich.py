@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import duckdb
 import numpy as np
@@ -22,6 +23,9 @@ from transforms.labels import idea_label
 from transforms.language import detect_language_with_context
 from transforms.suggestions import detect_suggestion
 from transforms.text import html_to_text, split_sentences, text_hash
+
+if TYPE_CHECKING:
+    from idea_harvester.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +54,17 @@ class EnrichSettings:
     idea_similarity: float
     min_sentence_chars: int
     batch_size: int = 64
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> EnrichSettings:
+        """The enrich knobs of the configuration (model and thresholds)."""
+        return cls(
+            model_id=settings.model.embedding_model,
+            suggestion_min_score=settings.thresholds.suggestion_min_score,
+            idea_similarity=settings.thresholds.idea_similarity,
+            min_sentence_chars=settings.thresholds.min_sentence_chars,
+            batch_size=settings.model.batch_size,
+        )
 
 
 def _insert_arrow(con: duckdb.DuckDBPyConnection, target: str, table: pa.Table) -> None:

@@ -9,7 +9,8 @@ in core.mentions are grouped.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -67,13 +68,20 @@ class EnrichSettings:
         )
 
 
+@contextmanager
+def _arrow_view(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> Iterator[None]:
+    """Expose an Arrow table to SQL as ``name`` for the duration of the block."""
+    con.register(name, table)
+    try:
+        yield
+    finally:
+        con.unregister(name)
+
+
 def _insert_arrow(con: duckdb.DuckDBPyConnection, target: str, table: pa.Table) -> None:
     """Bulk insert through Arrow (executemany is ~200x slower)."""
-    con.register("_arrow_rows", table)
-    try:
+    with _arrow_view(con, "_arrow_rows", table):
         con.execute(f"INSERT INTO {target} SELECT * FROM _arrow_rows")
-    finally:
-        con.unregister("_arrow_rows")
 
 
 def segment_item(
@@ -233,8 +241,7 @@ def _group_new_suggestions(con: duckdb.DuckDBPyConnection, s: EnrichSettings) ->
             ),
         }
     )
-    con.register("_touched_ideas", ideas)
-    try:
+    with _arrow_view(con, "_touched_ideas", ideas):
         con.execute(
             """
             INSERT INTO core.ideas (idea_id, model_id, founding_sentence_id,
@@ -249,8 +256,6 @@ def _group_new_suggestions(con: duckdb.DuckDBPyConnection, s: EnrichSettings) ->
             """,
             [s.model_id],
         )
-    finally:
-        con.unregister("_touched_ideas")
     _refresh_representatives(con, touched)
     return len(new), sum(a.is_new_idea for a in assignments)
 
@@ -288,14 +293,11 @@ def _refresh_representatives(con: duckdb.DuckDBPyConnection, idea_ids: set[str])
             "label": [idea_label(text) for _, text in representatives],
         }
     )
-    con.register("_idea_labels", labels)
-    try:
+    with _arrow_view(con, "_idea_labels", labels):
         con.execute(
             "UPDATE core.ideas SET label = l.label FROM _idea_labels l "
             "WHERE core.ideas.idea_id = l.idea_id"
         )
-    finally:
-        con.unregister("_idea_labels")
 
 
 def _recount_ideas(con: duckdb.DuckDBPyConnection) -> None:

@@ -20,31 +20,21 @@ import re
 import urllib.parse
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from time import struct_time
 from typing import Any
 
 import feedparser
 
+from connectors import feed_fields as fields
 from connectors.base import FetchResult, SourceError, make_item, sha1_hex
 from connectors.http import (
     HttpClient,
     HttpError,
-    HttpResponse,
     conditional_headers,
     validators,
 )
 from idea_harvester.config import RssSource
 
 CHANNEL = "rss"
-
-#: bozo reasons that do not make a feed unusable (wrong or missing content-type, charset).
-_BENIGN_BOZO = (
-    feedparser.CharacterEncodingOverride,
-    feedparser.NonXMLContentType,
-)
-#: Response headers passed to feedparser. Not content-location: with a base URL feedparser
-#: also rewrites non-URL guids ("123" -> "https://host/123"), which would tie ids to the URL.
-_PARSER_HEADERS = ("content-type", "content-language")
 
 
 def fetch(
@@ -61,19 +51,23 @@ def fetch(
         return FetchResult(source.name, CHANNEL, [], cursor)
 
     try:
-        parsed = feedparser.parse(io.BytesIO(resp.body), response_headers=_parser_headers(resp))
+        parsed = feedparser.parse(
+            io.BytesIO(resp.body), response_headers=fields.parser_headers(resp)
+        )
     except Exception as err:  # feedparser is lenient, but a parser bug must not stop a run
         raise SourceError(
-            source.name, "malformed_feed", f"{source.url} could not be parsed: {_describe(err)}"
+            source.name,
+            "malformed_feed",
+            f"{source.url} could not be parsed: {fields.describe(err)}",
         ) from err
-    _check_parsed(source, parsed, resp.body, resp.header("content-type"))
+    check_parsed(source, parsed, resp.body, resp.header("content-type"))
 
     since = _parse_iso(cursor.get("latest_at"))
     newest = since
     items: list[dict[str, Any]] = []
     seen: set[str] = set()
     for entry in parsed.entries:
-        stamp = _entry_stamp(entry)
+        stamp = fields.entry_stamp(entry)
         if stamp is not None:
             capped = min(stamp, now)
             newest = capped if newest is None else max(newest, capped)
@@ -96,12 +90,12 @@ def entry_to_item(
 
     ``base_url`` resolves relative links (the feed's own http(s) URL).
     """
-    link = _text(_get(entry, "link"))
+    link = fields.text(fields.get(entry, "link"))
     if link and base_url:
         link = _join(base_url, link)
-    title = _text(_get(entry, "title"))
-    content = _content_html(entry)
-    native_id = _text(_get(entry, "id")) or link
+    title = fields.text(fields.get(entry, "title"))
+    content = fields.content_html(entry)
+    native_id = fields.text(fields.get(entry, "id")) or link
     if native_id is None:
         if title is None and content is None:
             return None
@@ -113,30 +107,30 @@ def entry_to_item(
         fetched_at=now,
         url=link,
         title=title,
-        author=_author(entry),
-        published_at=_to_utc(_get(entry, "published_parsed"))
-        or _to_utc(_get(entry, "updated_parsed")),
+        author=fields.author(entry),
+        published_at=fields.to_utc(fields.get(entry, "published_parsed"))
+        or fields.to_utc(fields.get(entry, "updated_parsed")),
         content_html=content,
-        count_comments=_to_count(_get(entry, "slash_comments")),
+        count_comments=fields.to_count(fields.get(entry, "slash_comments")),
     )
 
 
 # -- validation ---------------------------------------------------------------------------
 
 
-def _check_parsed(source: RssSource, parsed: Any, body: bytes, content_type: str | None) -> None:
+def check_parsed(source: RssSource, parsed: Any, body: bytes, content_type: str | None) -> None:
     """Raise not_a_feed / malformed_feed when feedparser got nothing usable."""
     if parsed.entries:
         return
     reason = parsed.get("bozo_exception") if parsed.get("bozo") else None
     if not parsed.get("version"):
         raise SourceError(source.name, "not_a_feed", _not_a_feed_msg(source, body, content_type))
-    if reason is not None and not isinstance(reason, _BENIGN_BOZO):
+    if reason is not None and not isinstance(reason, fields.BENIGN_BOZO):
         raise SourceError(
             source.name,
             "malformed_feed",
             f"{source.url} looks like a {parsed.version} feed but could not be parsed and "
-            f"has no entries: {_describe(reason)}",
+            f"has no entries: {fields.describe(reason)}",
         )
 
 
@@ -173,27 +167,12 @@ def _feed_links(html: str) -> list[str]:
     return out
 
 
-def _describe(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
 def _clip(text: str, n: int = 80) -> str:
     text = " ".join(text.split())
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
 # -- request/response headers -------------------------------------------------------------
-
-
-def _parser_headers(resp: HttpResponse) -> dict[str, str]:
-    """The headers feedparser needs; none for files, so it sniffs the encoding itself.
-
-    Passing any header without a content-type makes feedparser assume ISO-8859-1.
-    """
-    if not resp.header("content-type"):
-        return {}
-    return {k: resp.headers[k] for k in _PARSER_HEADERS if resp.header(k)}
 
 
 def _join(base: str, link: str) -> str:
@@ -208,60 +187,6 @@ def _web_base(url: str) -> str | None:
 
 
 # -- field helpers ------------------------------------------------------------------------
-
-
-def _text(value: Any) -> str | None:
-    """A trimmed string without NUL characters, or None when empty."""
-    if value is None:
-        return None
-    text = str(value).replace("\x00", "").strip()
-    return text or None
-
-
-def _get(entry: Mapping[str, Any], key: str) -> Any:
-    """Read a stored key, bypassing FeedParserDict's aliases (and its deprecation warnings)."""
-    return dict.get(entry, key) if isinstance(entry, dict) else entry.get(key)
-
-
-def _content_html(entry: Mapping[str, Any]) -> str | None:
-    for part in _get(entry, "content") or []:
-        value = _text(part.get("value") if hasattr(part, "get") else None)
-        if value:
-            return value
-    return _text(_get(entry, "summary"))
-
-
-def _author(entry: Mapping[str, Any]) -> str | None:
-    """The author's name; ``author_detail.name`` first, so "jo@x.org (Jo)" gives "Jo"."""
-    detail = _get(entry, "author_detail")
-    name = _text(detail.get("name")) if hasattr(detail, "get") else None
-    return name or _text(_get(entry, "author"))
-
-
-def _to_count(value: Any) -> int | None:
-    try:
-        count = int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-    return count if count >= 0 else None
-
-
-def _to_utc(value: Any) -> datetime | None:
-    """feedparser's UTC struct_time -> aware datetime; None for missing or impossible dates."""
-    if not isinstance(value, struct_time | tuple) or len(value) < 6:
-        return None
-    try:
-        year, month, day, hour, minute, second = (int(v) for v in value[:6])
-        return datetime(year, month, day, hour, minute, min(second, 59), tzinfo=UTC)
-    except (TypeError, ValueError, OverflowError):
-        return None
-
-
-def _entry_stamp(entry: Mapping[str, Any]) -> datetime | None:
-    """The newest of an entry's published/updated dates (what the cursor compares)."""
-    stamps = [_to_utc(_get(entry, k)) for k in ("published_parsed", "updated_parsed")]
-    known = [s for s in stamps if s is not None]
-    return max(known) if known else None
 
 
 def _parse_iso(value: Any) -> datetime | None:

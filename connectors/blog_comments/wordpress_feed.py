@@ -39,6 +39,7 @@ from typing import Any
 
 import feedparser
 
+from connectors import feed_fields as fields
 from connectors import rss
 from connectors.base import FetchResult, SourceError, make_item
 from connectors.blog_comments.common import (
@@ -123,8 +124,8 @@ def _walk_posts(
     errors: list[SourceError] = []
     visits = 0
     for entry in parsed.entries:
-        feed = rss._text(rss._get(entry, "wfw_commentrss"))
-        count = rss._to_count(rss._get(entry, "slash_comments"))
+        feed = fields.text(fields.get(entry, "wfw_commentrss"))
+        count = fields.to_count(fields.get(entry, "slash_comments"))
         if not feed:
             continue
         if feed in old_feeds:
@@ -137,9 +138,9 @@ def _walk_posts(
             continue  # the next fetch goes on from here
         visits += 1
         hint = PostHint(
-            title=rss._text(rss._get(entry, "title")),
-            url=rss._text(rss._get(entry, "link")),
-            guid=rss._text(rss._get(entry, "id")),
+            title=fields.text(fields.get(entry, "title")),
+            url=fields.text(fields.get(entry, "link")),
+            guid=fields.text(fields.get(entry, "id")),
         )
         try:
             sub, state = _fetch_feed(source, client, feed, old_feeds.get(feed))
@@ -172,12 +173,14 @@ def _fetch_feed(
     if resp.not_modified:
         return None, dict(state or {})
     try:
-        parsed = feedparser.parse(io.BytesIO(resp.body), response_headers=rss._parser_headers(resp))
+        parsed = feedparser.parse(
+            io.BytesIO(resp.body), response_headers=fields.parser_headers(resp)
+        )
     except Exception as err:  # feedparser is lenient, but a parser bug must not stop a run
         raise SourceError(
-            source.name, "malformed_feed", f"{url} could not be parsed: {rss._describe(err)}"
+            source.name, "malformed_feed", f"{url} could not be parsed: {fields.describe(err)}"
         ) from err
-    rss._check_parsed(
+    rss.check_parsed(
         SimpleNamespace(name=source.name, url=url), parsed, resp.body, resp.header("content-type")
     )
     _check_complete(source, url, parsed, resp.body)
@@ -187,38 +190,38 @@ def _fetch_feed(
 def _check_complete(source: BlogCommentsSource, url: str, parsed: Any, body: bytes) -> None:
     """A cut-off feed is an error, not a short one: the comments it lost would be skipped."""
     reason = parsed.get("bozo_exception") if parsed.get("bozo") else None
-    if reason is None or isinstance(reason, rss._BENIGN_BOZO):
+    if reason is None or isinstance(reason, fields.BENIGN_BOZO):
         return
     tail = body.rstrip()[-16:].lower()
     if not tail.endswith((b"</rss>", b"</feed>", b"</rdf:rdf>")):
         raise SourceError(
             source.name,
             "malformed_feed",
-            f"{url} is cut off or not well-formed XML ({rss._describe(reason)}); "
+            f"{url} is cut off or not well-formed XML ({fields.describe(reason)}); "
             "the next run will try again",
         )
 
 
 def _is_posts_feed(parsed: Any) -> bool:
-    return any(rss._get(e, "wfw_commentrss") for e in parsed.entries)
+    return any(fields.get(e, "wfw_commentrss") for e in parsed.entries)
 
 
 def _comment_items(
     source_name: str, parsed: Any, mark: Watermark, now: datetime, hint: PostHint
 ) -> list[dict[str, Any]]:
     """The new comments of one comment feed."""
-    channel_title = rss._text(parsed.feed.get("title"))
+    channel_title = fields.text(parsed.feed.get("title"))
     match = _CHANNEL_TITLE.match(channel_title or "")
     if match:  # one post's comment feed: the channel is the post
         hint = PostHint(
             title=hint.title or match.group(1).strip(),
-            url=hint.url or rss._text(parsed.feed.get("link")),
+            url=hint.url or fields.text(parsed.feed.get("link")),
             guid=hint.guid,
         )
     out = []
     for entry in parsed.entries:
         item = comment_item(source_name, entry, now, hint)
-        if item is not None and mark.admit(item["native_id"], rss._entry_stamp(entry)):
+        if item is not None and mark.admit(item["native_id"], fields.entry_stamp(entry)):
             out.append(item)
     return out
 
@@ -228,13 +231,13 @@ def comment_item(
 ) -> dict[str, Any] | None:
     """Map one comment-feed entry to an item; None when it has no guid or link."""
     hint = hint or PostHint()
-    link = rss._text(rss._get(entry, "link"))
-    native_id = rss._text(rss._get(entry, "id")) or link
+    link = fields.text(fields.get(entry, "link"))
+    native_id = fields.text(fields.get(entry, "id")) or link
     if native_id is None:
         return None
-    author = rss._author(entry)
-    reply = rss._get(entry, "thr_in-reply-to")
-    ref = rss._text(reply.get("ref")) if hasattr(reply, "get") else None
+    author = fields.author(entry)
+    reply = fields.get(entry, "thr_in-reply-to")
+    ref = fields.text(reply.get("ref")) if hasattr(reply, "get") else None
     parent = ref if ref and "#comment-" in ref else None
     thread_id = native_id.split("#", 1)[0] if "#comment-" in native_id else None
     thread_id = thread_id or (ref if ref and not parent else None) or hint.guid
@@ -245,12 +248,12 @@ def comment_item(
         fetched_at=now,
         url=link,
         author=author,
-        published_at=rss._to_utc(rss._get(entry, "published_parsed"))
-        or rss._to_utc(rss._get(entry, "updated_parsed")),
-        content_html=rss._content_html(entry),
+        published_at=fields.to_utc(fields.get(entry, "published_parsed"))
+        or fields.to_utc(fields.get(entry, "updated_parsed")),
+        content_html=fields.content_html(entry),
         parent_native_id=parent,
         thread_native_id=thread_id,
-        thread_title=post_title(rss._text(rss._get(entry, "title")), author) or hint.title,
+        thread_title=post_title(fields.text(fields.get(entry, "title")), author) or hint.title,
         thread_url=hint.url or strip_fragment(link),
     )
 

@@ -100,16 +100,15 @@ def table_data(ctx: SiteContext) -> dict[str, Any]:
 def render(ctx: SiteContext) -> str:
     """The whole top-ideas page."""
     ideas = ctx.data.ideas
+    common = {
+        "title": "Top ideas",
+        "site_title": ctx.options.title,
+        "page_id": "ideas",
+        "generated_at": ctx.run_at,
+        "show_alerts": ctx.data.alerts is not None,
+    }
     if not ideas:
-        body = "<h1>Top ideas</h1>" + empty_state()
-        return page(
-            title="Top ideas",
-            site_title=ctx.options.title,
-            page_id="ideas",
-            body=body,
-            generated_at=ctx.run_at,
-            show_alerts=ctx.data.alerts is not None,
-        )
+        return page(body="<h1>Top ideas</h1>" + empty_state(), **common)
     channels = sorted({c for i in ideas for c in i.channels})
     languages = sorted({lang for i in ideas for lang in i.languages})
     days = [r.day for r in ctx.data.daily]
@@ -140,13 +139,4 @@ def render(ctx: SiteContext) -> str:
         "<noscript><p>This table needs JavaScript. The same data is in "
         '<a href="exports/marts.top_ideas.csv">marts.top_ideas.csv</a>.</p></noscript>'
     )
-    return page(
-        title="Top ideas",
-        site_title=ctx.options.title,
-        page_id="ideas",
-        body=body,
-        generated_at=ctx.run_at,
-        data=json_block("ideas-data", table_data(ctx)),
-        charts=True,
-        show_alerts=ctx.data.alerts is not None,
-    )
+    return page(body=body, data=json_block("ideas-data", table_data(ctx)), charts=True, **common)

@@ -7,10 +7,11 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from dashboards.data import DailyRow, Idea, SiteData
 from dashboards.exports import ExportFile
-from dashboards.markup import as_utc
+from dashboards.markup import as_utc, page
 from dashboards.trends import SpikeRule, Trend, daily_totals, emerging, trend
 
 IDEA_DIR = "idea"
@@ -53,6 +54,12 @@ class SiteContext:
     spiking: frozenset[str] = frozenset()
     daily_by_idea: dict[str, list[DailyRow]] = field(default_factory=dict)
     ideas_by_id: dict[str, Idea] = field(default_factory=dict)
+
+    def page(self, **kwargs: Any) -> str:
+        """A whole page of this site: markup.page with the site's title and generation time;
+        the Alerts link shows when the warehouse has alerts."""
+        kwargs.setdefault("show_alerts", self.data.alerts is not None)
+        return page(site_title=self.options.title, generated_at=self.run_at, **kwargs)
 
     @property
     def as_of(self) -> date:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dashboards.context import SiteContext, idea_href
-from dashboards.markup import esc, fmt_day, page
+from dashboards.markup import esc, fmt_day
 
 _STATUS = {
     "recorded": "recorded (no webhook)",
@@ -40,13 +40,12 @@ def render(ctx: SiteContext) -> str:
             '<th class="num">Posts</th></tr></thead>'
             f"<tbody>{''.join(rows)}</tbody></table></div>"
         )
-    return page(
+    return ctx.page(
         title="Alerts",
-        site_title=ctx.options.title,
+        show_alerts=True,
         page_id="alerts",
         body=(
             '<h1>Alerts</h1><p class="muted">Raised when an idea enters the top N or spikes; '
             f"each is recorded once in meta.alerts and posted once.</p>{body}"
         ),
-        generated_at=ctx.run_at,
     )

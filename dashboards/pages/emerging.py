@@ -6,7 +6,7 @@ import json
 from datetime import timedelta
 
 from dashboards.context import SiteContext
-from dashboards.markup import chips, esc, fmt_int, page
+from dashboards.markup import chips, esc, fmt_int
 from dashboards.pages.parts import empty_state, idea_link
 from dashboards.trends import weekly_series
 
@@ -64,12 +64,9 @@ def render(ctx: SiteContext) -> str:
             f"<th>Channels</th><th>Languages</th><th>Weekly trend ({weeks} weeks)</th>"
             f"</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
         )
-    return page(
+    return ctx.page(
         title="Emerging ideas",
-        site_title=ctx.options.title,
         page_id="emerging",
         body=f"<h1>Emerging ideas</h1>{body}",
-        generated_at=ctx.run_at,
         charts=bool(ctx.emerging),
-        show_alerts=ctx.data.alerts is not None,
     )

@@ -17,7 +17,6 @@ from dashboards.markup import (
     fmt_num,
     iso_day,
     json_block,
-    page,
 )
 from dashboards.pages.parts import filter_bar
 
@@ -121,14 +120,11 @@ def render(ctx: SiteContext, idea: Idea, mentions: Sequence[Mention]) -> str:
         f"{listing}"
     )
     trend = idea_weekly(ctx.daily_by_idea.get(idea.idea_id, []), ctx.as_of)
-    return page(
+    return ctx.page(
         title=idea.label,
-        site_title=ctx.options.title,
         page_id="idea",
         body=body,
-        generated_at=ctx.run_at,
         root=ROOT,
         data=json_block("idea-data", trend),
         charts=True,
-        show_alerts=ctx.data.alerts is not None,
     )

@@ -12,7 +12,7 @@ from typing import Any
 
 from dashboards.context import SiteContext, idea_href
 from dashboards.data import Idea
-from dashboards.markup import iso_day, json_block, page
+from dashboards.markup import iso_day, json_block
 from dashboards.pages.parts import empty_state, filter_bar
 from dashboards.trends import weekly_series
 
@@ -100,15 +100,9 @@ def table_data(ctx: SiteContext) -> dict[str, Any]:
 def render(ctx: SiteContext) -> str:
     """The whole top-ideas page."""
     ideas = ctx.data.ideas
-    common = {
-        "title": "Top ideas",
-        "site_title": ctx.options.title,
-        "page_id": "ideas",
-        "generated_at": ctx.run_at,
-        "show_alerts": ctx.data.alerts is not None,
-    }
+    common = {"title": "Top ideas", "page_id": "ideas"}
     if not ideas:
-        return page(body="<h1>Top ideas</h1>" + empty_state(), **common)
+        return ctx.page(body="<h1>Top ideas</h1>" + empty_state(), **common)
     channels = sorted({c for i in ideas for c in i.channels})
     languages = sorted({lang for i in ideas for lang in i.languages})
     days = [r.day for r in ctx.data.daily]
@@ -139,4 +133,6 @@ def render(ctx: SiteContext) -> str:
         "<noscript><p>This table needs JavaScript. The same data is in "
         '<a href="exports/marts.top_ideas.csv">marts.top_ideas.csv</a>.</p></noscript>'
     )
-    return page(body=body, data=json_block("ideas-data", table_data(ctx)), charts=True, **common)
+    return ctx.page(
+        body=body, data=json_block("ideas-data", table_data(ctx)), charts=True, **common
+    )

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from dashboards.charts import overview_series
 from dashboards.context import SiteContext
-from dashboards.markup import esc, fmt_int, json_block, page
+from dashboards.markup import esc, fmt_int, json_block
 from dashboards.pages.parts import empty_state, filter_bar, idea_link, stat_cards
 
 TOP_SHOWN = 10
@@ -114,13 +114,10 @@ def render(ctx: SiteContext) -> str:
         )
     else:
         body = _stats(ctx) + empty_state() + _exports(ctx)
-    return page(
+    return ctx.page(
         title="Overview",
-        site_title=ctx.options.title,
         page_id="overview",
         body=f"<h1>Overview</h1>{body}",
-        generated_at=ctx.run_at,
         data=json_block("overview-data", series),
         charts=bool(ctx.data.ideas),
-        show_alerts=ctx.data.alerts is not None,
     )

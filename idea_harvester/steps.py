@@ -115,10 +115,16 @@ def enrich(settings: Settings, ctx: RunContext, progress: Progress = log.info) -
 
 def build_marts(settings: Settings, ctx: RunContext) -> dict[str, Any]:
     """Rebuild the marts from core, in one transaction."""
+    from warehouse.marts import SpikeWindow
     from warehouse.marts import build_marts as run_marts
 
+    d = settings.dashboard
+    spike = SpikeWindow(
+        d.spike_window_days, d.spike_baseline_weeks, d.spike_min_mentions, d.spike_ratio
+    )
+    as_of = ctx.run_at.astimezone(UTC).date()
     with _step_transaction(settings, ctx, "marts") as (con, counts):
-        counts.update(run_marts(con, settings.top_ideas_limit))
+        counts.update(run_marts(con, settings.top_ideas_limit, as_of, spike))
     return counts
 
 

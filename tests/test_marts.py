@@ -88,3 +88,62 @@ def test_distinct_authors_weigh_more_than_repeats(con):
     _idea(con, "loud", loud[0], 4)
     top = _top(con)
     assert top["crowd"]["idea_rank"] < top["loud"]["idea_rank"]
+
+
+def _spiky_ideas(con):
+    """'hot': 1 mention three weeks back, then 4 in the last 3 days; 'steady': 2 a week for
+    five weeks; 'quiet': 2 mentions this week (under the 3-mention floor)."""
+    hot = [_mention(con, "hot", 0, "h0", age_days=20)]
+    hot += [_mention(con, "hot", n, f"h{n}", age_days=n - 1) for n in range(1, 5)]
+    steady = [
+        _mention(con, "steady", 2 * w + k, f"s{w}{k}", age_days=7 * w + 1 + k)
+        for w in range(5)
+        for k in range(2)
+    ]
+    quiet = [_mention(con, "quiet", n, f"q{n}", age_days=n) for n in range(2)]
+    for idea, members in (("hot", hot), ("steady", steady), ("quiet", quiet)):
+        _idea(con, idea, members[0], len(members))
+
+
+def test_spike_columns_compare_the_window_with_the_ideas_own_baseline(con):
+    _spiky_ideas(con)
+    top = _top(con)  # no run date: the window ends on the newest mention's day
+    assert top["hot"]["spike_as_of"] == NEWEST.date()
+    assert top["hot"]["count_mentions_window"] == 4
+    assert top["hot"]["count_mentions_baseline"] == pytest.approx(1 * 7 / 28, abs=1e-4)
+    assert top["hot"]["spike_growth"] == 4.0  # a baseline under 1 counts as 1
+    assert top["hot"]["is_spiking"] is True
+    assert top["steady"]["count_mentions_window"] == 2
+    assert top["steady"]["is_spiking"] is False
+    assert top["quiet"]["count_mentions_window"] == 2 and top["quiet"]["is_spiking"] is False
+
+
+def test_spike_window_follows_the_runs_date_and_rule(con):
+    from datetime import date
+
+    from warehouse.marts import SpikeWindow
+
+    _spiky_ideas(con)
+    build_marts(con, 100, as_of=date(2026, 12, 31))  # a month later: nothing is recent
+    flags = dict(con.execute("SELECT idea_id, is_spiking FROM marts.top_ideas").fetchall())
+    assert flags == {"hot": False, "steady": False, "quiet": False}
+    build_marts(con, 100, spike=SpikeWindow(min_mentions=2, ratio=2.0))
+    flags = dict(con.execute("SELECT idea_id, is_spiking FROM marts.top_ideas").fetchall())
+    assert flags == {"hot": True, "steady": False, "quiet": True}
+
+
+def test_marts_spikes_agree_with_the_dashboards_rule(con):
+    from dashboards.trends import SpikeRule, daily_totals, trend
+
+    _spiky_ideas(con)
+    top = _top(con)
+    daily = con.execute(
+        "SELECT idea_id, mention_date, count_mentions FROM marts.idea_mentions_daily"
+    ).fetchall()
+    for idea, counts in daily_totals(daily).items():
+        t = trend(idea, counts, NEWEST.date(), SpikeRule())
+        assert (t.recent, t.spiking) == (
+            top[idea]["count_mentions_window"],
+            top[idea]["is_spiking"],
+        ), idea
+        assert t.growth == pytest.approx(top[idea]["spike_growth"], abs=1e-3)

@@ -7,6 +7,9 @@ the clock: the same core gives the same marts.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+
 import duckdb
 
 MART_TABLES = ("marts.top_ideas", "marts.idea_mentions", "marts.idea_mentions_daily")
@@ -28,9 +31,41 @@ WHERE mentioned_at IS NOT NULL
 GROUP BY ALL
 """
 
+
+
+@dataclass(frozen=True)
+class SpikeWindow:
+    """An idea spikes when its mentions in the ``window_days`` up to ``as_of`` reach
+    ``min_mentions`` and ``ratio`` times its average per window over the ``baseline_weeks``
+    before (an average under 1 counts as 1). The same rule as ``dashboards.trends``."""
+
+    window_days: int = 7
+    baseline_weeks: int = 4
+    min_mentions: int = 3
+    ratio: float = 2.0
+
+
 _TOP_IDEAS = """
 INSERT INTO marts.top_ideas
-WITH stats AS (
+WITH as_of AS (
+    SELECT coalesce(CAST(? AS DATE),
+                    (SELECT max(CAST(timezone('UTC', mentioned_at) AS DATE)) FROM core.mentions))
+           AS day
+),
+spikes AS (
+    SELECT m.idea_id,
+           count(*) FILTER (WHERE d.day > a.day - ?::INTEGER AND d.day <= a.day)
+               AS count_mentions_window,
+           count(*) FILTER (WHERE d.day <= a.day - ?::INTEGER
+                              AND d.day > a.day - ?::INTEGER - 7 * ?::INTEGER)
+               * ?::DOUBLE / (7 * ?::INTEGER) AS count_mentions_baseline,
+           any_value(a.day) AS spike_as_of
+    FROM core.mentions m
+    CROSS JOIN as_of a
+    CROSS JOIN LATERAL (SELECT CAST(timezone('UTC', m.mentioned_at) AS DATE) AS day) d
+    GROUP BY m.idea_id
+),
+stats AS (
     SELECT m.idea_id,
            count(*) AS count_mentions,
            count(DISTINCT coalesce(nullif(lower(trim(m.author)), ''), 'item:' || m.item_id))
@@ -86,8 +121,15 @@ SELECT row_number() OVER (ORDER BY s.score DESC, s.first_mentioned_at, s.idea_id
        s.count_mentions, s.count_distinct_authors, s.count_items, s.count_channels,
        s.channels, s.languages, s.first_mentioned_at, s.last_mentioned_at, s.total_engagement,
        round(s.score_authors, 4), round(s.score_repeats, 4), round(s.score_channels, 4),
-       round(s.score_engagement, 4), round(s.score_recency, 4)
+       round(s.score_engagement, 4), round(s.score_recency, 4),
+       k.count_mentions_window,
+       round(k.count_mentions_baseline, 4),
+       round(k.count_mentions_window / greatest(k.count_mentions_baseline, 1.0), 4),
+       k.count_mentions_window >= ?
+           AND k.count_mentions_window / greatest(k.count_mentions_baseline, 1.0) >= ?,
+       k.spike_as_of
 FROM scored s
+JOIN spikes k USING (idea_id)
 JOIN core.ideas i USING (idea_id)
 JOIN core.suggestions g ON g.sentence_id = i.representative_sentence_id
 JOIN raw.items r ON r.item_id = g.item_id
@@ -96,13 +138,23 @@ QUALIFY idea_rank <= ?
 """
 
 
-def build_marts(con: duckdb.DuckDBPyConnection, top_ideas_limit: int) -> dict[str, int]:
-    """Refresh every mart; returns row counts."""
+def build_marts(
+    con: duckdb.DuckDBPyConnection,
+    top_ideas_limit: int,
+    as_of: date | None = None,
+    spike: SpikeWindow = SpikeWindow(),
+) -> dict[str, int]:
+    """Refresh every mart; returns row counts. ``as_of`` ends the spike window (the run's
+    logical date); without it, the newest mention's day does, so rebuilds stay identical."""
     for table in MART_TABLES:
         con.execute(f"DELETE FROM {table}")
     con.execute(_IDEA_MENTIONS)
     con.execute(_DAILY)
-    con.execute(_TOP_IDEAS, [top_ideas_limit])
+    w, b = spike.window_days, spike.baseline_weeks
+    con.execute(
+        _TOP_IDEAS,
+        [as_of, w, w, w, b, w, b, spike.min_mentions, spike.ratio, top_ideas_limit],
+    )
     return {
         table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in MART_TABLES
     }

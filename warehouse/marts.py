@@ -32,7 +32,6 @@ GROUP BY ALL
 """
 
 
-
 @dataclass(frozen=True)
 class SpikeWindow:
     """An idea spikes when its mentions in the ``window_days`` up to ``as_of`` reach

@@ -1,0 +1,287 @@
+"""``ideas train-classifier``: train the sentence-level suggestion classifier on labelled texts.
+
+Inputs:
+- a ``text,label`` CSV (1 = the text contains a suggestion), the format of ``ideas eval
+  suggestions``; a text may hold several sentences (a whole review or comment);
+- analysts' corrections in ``core.suggestion_labels`` (one sentence each, written by
+  ``ideas label``), unless ``include_corrections`` is off.
+
+Training decides per sentence while the labels are per text (multiple-instance learning, two
+rounds): round 1 gives every sentence its text's label; round 2 keeps all sentences of
+negative texts and, of each positive text, only the sentence round 1 finds most suggestive.
+The model is scikit-learn's logistic regression; the weights file it writes is read with numpy
+only (see transforms/classifier.py). Cross-validation (5 folds over texts) reports precision,
+recall and F1 of class 1 at text level, deciding as the pipeline does.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from idea_harvester.config import Settings
+from idea_harvester.evaluation import EvalDataError, binary_scores, read_rows
+from transforms import embeddings
+from transforms.classifier import (
+    RULE_FEATURES,
+    SuggestionClassifier,
+    build_features,
+    rule_features,
+    unit_mean,
+)
+from transforms.language import detect_language_with_context
+from transforms.text import html_to_text, split_sentences
+
+Progress = Callable[[str], None]
+
+DEFAULT_C = 0.3
+DEFAULT_THRESHOLD = 0.6
+DEFAULT_RULE_DECIDES: float | None = None
+DEFAULT_VETO_HOWTO = True
+#: A question without a request cue needs this probability (forums ask many questions).
+DEFAULT_QUESTION_THRESHOLD: float | None = 0.85
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+@dataclass(frozen=True)
+class LabelledText:
+    """One labelled unit: its candidate sentences (with languages) and its label."""
+
+    sentences: tuple[str, ...]
+    languages: tuple[str, ...]
+    label: int
+    origin: str = "csv"
+
+
+def split_text(text: str, min_chars: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The candidate sentences of a text (as enrich cuts them) and their languages."""
+    plain = html_to_text(text)
+    sentences = [s for s in split_sentences(plain) if len(s) >= min_chars]
+    return tuple(sentences), tuple(detect_language_with_context(s, plain) for s in sentences)
+
+
+def texts_from_csv(path: Path, min_chars: int) -> list[LabelledText]:
+    rows = read_rows(Path(path), ("text", "label"))
+    out = []
+    for line, row in enumerate(rows, start=2):
+        raw = row["label"].strip()
+        if raw not in {"0", "1", "0.0", "1.0", "true", "false", "True", "False"}:
+            raise EvalDataError(f"{path}: line {line}: label must be 0 or 1, found {raw!r}")
+        label = 1 if raw in {"1", "1.0", "true", "True"} else 0
+        sentences, languages = split_text(row["text"], min_chars)
+        if sentences:
+            out.append(LabelledText(sentences, languages, label))
+    return out
+
+
+def texts_from_corrections(warehouse: Path, min_chars: int) -> list[LabelledText]:
+    """Analysts' sentence labels from ``core.suggestion_labels`` (none if no warehouse)."""
+    from warehouse.db import connect
+
+    if not Path(warehouse).exists():
+        return []
+    with connect(Path(warehouse), read_only=True) as con:
+        exists = con.execute(
+            "SELECT count(*) FROM information_schema.tables "
+            "WHERE table_schema = 'core' AND table_name = 'suggestion_labels'"
+        ).fetchone()[0]
+        if not exists:
+            return []
+        rows = con.execute(
+            "SELECT sentence_text, language, is_suggestion FROM core.suggestion_labels "
+            "ORDER BY sentence_id"
+        ).fetchall()
+    return [
+        LabelledText((text,), (language,), int(flag), "correction")
+        for text, language, flag in rows
+        if len(text) >= min_chars
+    ]
+
+
+class _Featurizer:
+    """Embeds every distinct sentence once, then builds feature rows per labelled text."""
+
+    def __init__(self, texts: Sequence[LabelledText], model_id: str, batch_size: int,
+                 progress: Progress) -> None:  # fmt: skip
+        unique = sorted({s for t in texts for s in t.sentences})
+        progress(f"embedding {len(unique)} distinct sentences with {model_id}")
+        vectors = embeddings.encode(
+            model_id,
+            unique,
+            batch_size=batch_size,
+            progress=lambda done, total: (
+                progress(f"  embedded {done}/{total}")
+                if done == total or done % (batch_size * 20) == 0
+                else None
+            ),
+        )
+        self._row = {s: i for i, s in enumerate(unique)}
+        self._vectors = vectors
+        self._rules = {
+            (s, lang): rule_features(s, lang)
+            for t in texts
+            for s, lang in zip(t.sentences, t.languages, strict=True)
+        }
+
+    def rows(self, text: LabelledText, use_context: bool) -> np.ndarray:
+        vectors = self._vectors[[self._row[s] for s in text.sentences]]
+        rules = np.vstack(
+            [self._rules[key] for key in zip(text.sentences, text.languages, strict=True)]
+        )
+        context = np.repeat(unit_mean(vectors)[None], len(vectors), 0) if use_context else None
+        return build_features(vectors, rules, context)
+
+
+def _fit(features: list[np.ndarray], labels: list[int], c: float):
+    from sklearn.linear_model import LogisticRegression
+
+    def lr(x: np.ndarray, y: np.ndarray):
+        return LogisticRegression(C=c, class_weight="balanced", max_iter=3000).fit(x, y)
+
+    if len(set(labels)) < 2:
+        raise EvalDataError("training needs both labels: some 1 (suggestion) and some 0")
+    # Round 1: every sentence carries its text's label.
+    x1 = np.vstack(features)
+    y1 = np.concatenate([[y] * len(f) for f, y in zip(features, labels, strict=True)])
+    first = lr(x1, y1)
+    # Round 2: a positive text keeps only its most suggestive sentence.
+    xs, ys = [], []
+    for f, y in zip(features, labels, strict=True):
+        if y == 1 and len(f) > 1:
+            f = f[[int(np.argmax(first.predict_proba(f)[:, 1]))]]
+        xs.append(f)
+        ys += [y] * len(f)
+    return lr(np.vstack(xs), np.asarray(ys))
+
+
+def _classifier(model, model_id: str, threshold: float, rule_decides: float | None,
+                use_context: bool, info: dict, veto_howto: bool = DEFAULT_VETO_HOWTO,
+                ) -> SuggestionClassifier:  # fmt: skip
+    return SuggestionClassifier(
+        model_id=model_id,
+        coef=model.coef_[0].astype(np.float64),
+        intercept=float(model.intercept_[0]),
+        threshold=threshold,
+        rule_decides=rule_decides,
+        veto_howto=veto_howto,
+        question_threshold=DEFAULT_QUESTION_THRESHOLD,
+        use_context=use_context,
+        info=info,
+    )
+
+
+def predict_texts(clf: SuggestionClassifier, features: list[np.ndarray]) -> list[int]:
+    """Text-level decisions: a text is a suggestion when any of its sentences is."""
+    out = []
+    for f in features:
+        probabilities = clf.probabilities(f)
+        rules = f[:, -len(RULE_FEATURES) :]
+        out.append(int(any(clf.decide(r, p) for r, p in zip(rules, probabilities, strict=True))))
+    return out
+
+
+def cross_validate(
+    features: list[np.ndarray], labels: list[int], c: float, threshold: float,
+    rule_decides: float | None, folds: int = 5, seed: int = 0,
+    veto_howto: bool = DEFAULT_VETO_HOWTO,
+) -> dict[str, float]:  # fmt: skip
+    """Text-level P/R/F1 of class 1 over stratified folds (skipped if a class is too rare)."""
+    from sklearn.model_selection import StratifiedKFold
+
+    y = np.asarray(labels)
+    folds = min(folds, int(np.bincount(y, minlength=2).min()))
+    if folds < 2:
+        return {}
+    predicted = np.zeros(len(y), dtype=int)
+    for train, test in StratifiedKFold(folds, shuffle=True, random_state=seed).split(y, y):
+        model = _fit([features[i] for i in train], [labels[i] for i in train], c)
+        clf = _classifier(model, "", threshold, rule_decides, False, {}, veto_howto)
+        predicted[test] = predict_texts(clf, [features[i] for i in test])
+    return {**binary_scores(labels, predicted.tolist()), "folds": folds}
+
+
+def train_on_texts(
+    texts: Sequence[LabelledText],
+    model_id: str,
+    *,
+    batch_size: int = 64,
+    c: float = DEFAULT_C,
+    threshold: float = DEFAULT_THRESHOLD,
+    rule_decides: float | None = DEFAULT_RULE_DECIDES,
+    veto_howto: bool = DEFAULT_VETO_HOWTO,
+    use_context: bool = False,
+    cv: bool = True,
+    info: dict | None = None,
+    progress: Progress = _stderr,
+) -> tuple[SuggestionClassifier, dict[str, float]]:
+    """Fit on labelled texts; returns the classifier and its cross-validated scores."""
+    if not texts:
+        raise EvalDataError("no labelled sentences to train on")
+    featurizer = _Featurizer(texts, model_id, batch_size, progress)
+    features = [featurizer.rows(t, use_context) for t in texts]
+    labels = [t.label for t in texts]
+    scores: dict[str, float] = {}
+    if cv:
+        progress("cross-validating (5 folds over texts)")
+        scores = cross_validate(features, labels, c, threshold, rule_decides, veto_howto=veto_howto)
+    progress(f"fitting on {len(texts)} texts ({sum(labels)} positive)")
+    model = _fit(features, labels, c)
+    meta = {
+        "trained_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "texts": len(texts),
+        "positives": int(sum(labels)),
+        "corrections": sum(t.origin == "correction" for t in texts),
+        "C": c,
+        "cross_validation": {k: round(float(v), 4) for k, v in scores.items()},
+        **(info or {}),
+    }
+    clf = _classifier(model, model_id, threshold, rule_decides, use_context, meta, veto_howto)
+    return clf, scores
+
+
+def train_classifier(
+    csv_path: Path | None,
+    settings: Settings,
+    out_path: Path,
+    include_corrections: bool = True,
+    progress: Progress = _stderr,
+) -> dict[str, float]:
+    """Train from a ``text,label`` CSV and/or the warehouse's analyst corrections, write the
+    weights JSON to ``out_path``; returns cross-validated precision, recall, F1 and counts."""
+    min_chars = settings.thresholds.min_sentence_chars
+    texts: list[LabelledText] = []
+    if csv_path is not None:
+        texts += texts_from_csv(Path(csv_path), min_chars)
+        progress(f"read {len(texts)} labelled texts from {csv_path}")
+    if include_corrections:
+        corrections = texts_from_corrections(settings.warehouse, min_chars)
+        progress(f"read {len(corrections)} analyst corrections from {settings.warehouse}")
+        texts += corrections
+    if not texts:
+        raise EvalDataError(
+            "nothing to train on: give --data FILE.csv (columns text,label) or record "
+            "corrections with `ideas label`"
+        )
+    clf, scores = train_on_texts(
+        texts,
+        settings.model.embedding_model,
+        batch_size=settings.model.batch_size,
+        info={"data": str(csv_path) if csv_path else None},
+        progress=progress,
+    )
+    clf.save(Path(out_path))
+    progress(f"wrote {out_path}")
+    return {
+        **{k: float(v) for k, v in scores.items()},
+        "n": len(texts),
+        "positives": sum(t.label for t in texts),
+        "corrections": sum(t.origin == "correction" for t in texts),
+    }

@@ -1,0 +1,1 @@
+"""The shipped suggestion classifier weights (package data) and their model card."""

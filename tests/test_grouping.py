@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from transforms.grouping import IdeaIndex, assign, idea_id_for, unit
+from transforms.grouping import Idea, IdeaIndex, assign, idea_id_for, unit
 
 A = np.array([1.0, 0.0, 0.0], dtype=np.float32)
 A2 = np.array([0.95, 0.3, 0.0], dtype=np.float32)  # close to A (cos ~0.95)
@@ -50,3 +50,193 @@ def test_incremental_assignment_keeps_existing_ideas():
 def test_mismatched_lengths_are_refused():
     with pytest.raises(ValueError, match="2 keys but 1 vectors"):
         assign(IdeaIndex(), ["a", "b"], np.stack([A]), threshold=0.5)
+
+
+# --- the grouping space -------------------------------------------------------------------
+
+from transforms import grouping  # noqa: E402
+from transforms.near_duplicates import MinHasher, find_twins, jaccard, shingles  # noqa: E402
+
+
+def test_the_space_removes_the_shared_direction_so_topics_decide():
+    # Every vector shares a strong "style" direction (axis 0); topics live on axes 1 and 2.
+    rng = np.random.RandomState(0)
+    topic = rng.randint(0, 2, size=60)
+    x = np.zeros((60, 4), dtype=np.float32)
+    x[:, 0] = 3.0 + rng.rand(60) * 6.0  # large, varying, shared by all
+    x[np.arange(60), 1 + topic] = 1.0
+    x += 0.05 * rng.randn(60, 4).astype(np.float32)
+    space = grouping.fit_space(x, k=1)
+    assert abs(abs(space.components[0][0]) - 1.0) < 0.05  # it found the style axis
+    raw = assign(IdeaIndex(), [f"s{i}" for i in range(60)], grouping.unit_rows(x), 0.9)
+    in_space = assign(IdeaIndex(), [f"s{i}" for i in range(60)], space.project(x), 0.5)
+    assert len({a.idea_id for a in raw}) == 1  # raw cosine: everything looks alike
+    groups = {}
+    for a, t in zip(in_space, topic, strict=True):
+        groups.setdefault(a.idea_id, set()).add(int(t))
+    assert len(groups) == 2 and all(len(t) == 1 for t in groups.values())
+
+
+def test_fit_is_deterministic_and_projection_is_unit_length():
+    rng = np.random.RandomState(1)
+    x = rng.randn(50, 6).astype(np.float32)
+    a, b = grouping.fit_space(x, 2), grouping.fit_space(x.copy(), 2)
+    assert a.fingerprint() == b.fingerprint()
+    y = a.project(x)
+    assert np.allclose(np.linalg.norm(y, axis=1), 1.0, atol=1e-5)
+    assert np.abs(y @ a.components.T).max() < 1e-4  # nothing left along removed directions
+
+
+def test_choose_space_fits_only_on_a_large_enough_corpus():
+    x = np.random.RandomState(2).randn(30, 5).astype(np.float32)
+    assert grouping.choose_space("test:none", x, 2, min_corpus=100).is_identity
+    fitted = grouping.choose_space("test:none", x, 2, min_corpus=20)
+    assert fitted.source == grouping.CORPUS and fitted.k == 2
+
+
+def test_the_default_model_ships_a_space():
+    space = grouping.bundled_space("bundled:use-multilingual-v3", 20)
+    assert space is not None and space.components.shape == (20, 512)
+    assert grouping.bundled_space("bundled:use-multilingual-v3", 0) is None
+
+
+# --- nearest ideas: HNSW agrees with exact search -----------------------------------------
+
+
+def test_ann_and_exact_search_make_the_same_decisions():
+    rng = np.random.RandomState(0)
+    centres = grouping.unit_rows(rng.randn(150, 24))
+    x = grouping.unit_rows(centres[rng.randint(0, 150, 1200)] + 0.12 * rng.randn(1200, 24))
+    keys = [f"k{i:04d}" for i in range(1200)]
+    exact_index, ann_index = IdeaIndex(), IdeaIndex(ann_min_ideas=10, ann_candidates=8)
+    exact = assign(exact_index, keys, x, 0.6)
+    approx = assign(ann_index, keys, x, 0.6)
+    assert ann_index.uses_ann and not exact_index.uses_ann
+    assert [a.idea_id for a in approx] == [a.idea_id for a in exact]
+    again = assign(IdeaIndex(ann_min_ideas=10, ann_candidates=8), keys, x, 0.6)
+    assert [a.idea_id for a in again] == [a.idea_id for a in approx]  # deterministic
+
+
+# --- fixed targets, twins and redirects ---------------------------------------------------
+
+
+def test_fixed_targets_twins_and_redirects_override_similarity():
+    index = IdeaIndex()
+    assign(index, ["s1", "s2"], np.stack([A, B]), threshold=0.8)
+    out = assign(
+        index,
+        ["s3", "s4", "s5", "s6"],
+        np.stack([A, C, C, A2]),
+        threshold=0.8,
+        fixed={"s3": idea_id_for("s2")},  # an analyst pinned s3 to B's idea
+        twins={"s5": "s4"},
+        redirects={idea_id_for("s6"): idea_id_for("s2")},
+    )
+    assert out[0].idea_id == idea_id_for("s2")
+    assert out[1].is_new_idea and out[2].idea_id == out[1].idea_id
+    # s6 once founded an idea an analyst merged into s2's: it goes there, though A2 is near A
+    assert out[3].idea_id == idea_id_for("s2")
+    moved_out = assign(IdeaIndex(), ["x"], np.stack([A]), 0.8, redirects={idea_id_for("x"): "Z"})
+    assert moved_out[0].idea_id == "Z"  # its own founding id was merged away
+
+
+def test_resolve_follows_chains_and_stops_on_cycles():
+    assert grouping.resolve({"a": "b", "b": "c"}, "a") == "c"
+    assert grouping.resolve({"a": "b", "b": "a"}, "a") in {"a", "b"}
+
+
+# --- near-duplicates ----------------------------------------------------------------------
+
+
+def test_copy_pasted_text_is_a_twin_and_different_text_is_not():
+    texts = [
+        "Please add a dark mode to the mobile app, my eyes hurt at night!",
+        "Could you support CSV export for the monthly reports?",
+        "please add a dark mode to the mobile app -- my eyes hurt at night",
+        "Please add a dark mode to the mobile app, my eyes hurt at night.",
+        "Please add a light mode to the desktop app.",
+    ]
+    twins, bands = find_twins(texts, {}, {}, threshold=0.8)
+    assert twins == [None, None, "#0", "#0", None]
+    assert len(bands[0]) == MinHasher().bands
+    assert jaccard(shingles(texts[0]), shingles(texts[2])) >= 0.8
+
+
+def test_twins_are_found_among_earlier_stored_texts():
+    hasher = MinHasher()
+    stored = "Syndicated: the app needs an offline mode for flights."
+    earlier = {bk: ["s-old"] for bk in hasher.band_keys(stored)}
+    twins, _ = find_twins(
+        ["Syndicated: the app needs an offline mode for flights!!"],
+        earlier,
+        {"s-old": stored},
+        threshold=0.8,
+    )
+    assert twins == ["s-old"]
+
+
+# --- reconsolidation ----------------------------------------------------------------------
+
+
+def test_reconsolidation_merges_into_the_older_idea_and_respects_keep_apart():
+    ids = ["old", "mid", "new", "other"]
+    c = grouping.unit_rows(np.stack([A, A2, unit(A + 0.05 * B), C]))
+    merges = grouping.propose_merges(ids, c, threshold=0.9)
+    assert {(m.from_idea_id, m.into_idea_id) for m in merges} == {("mid", "old"), ("new", "old")}
+    kept = grouping.propose_merges(ids, c, 0.9, keep_apart={frozenset(("old", "mid"))})
+    pairs = {(m.from_idea_id, m.into_idea_id) for m in kept}
+    assert ("mid", "old") not in pairs and ("new", "old") in pairs
+    # "mid" may not join "old" through "new" either: keep-apart holds for whole groups
+    assert all(m.into_idea_id != "old" or m.from_idea_id != "mid" for m in kept)
+    assert grouping.propose_merges(ids, c, threshold=0.999) == []
+
+
+def test_reconsolidation_with_ann_proposes_the_same_merges():
+    rng = np.random.RandomState(3)
+    centres = grouping.unit_rows(rng.randn(40, 16))
+    c = grouping.unit_rows(np.repeat(centres, 3, axis=0) + 0.05 * rng.randn(120, 16))
+    ids = [f"i{n:03d}" for n in range(120)]
+    exact = grouping.propose_merges(ids, c, 0.9)
+    approx = grouping.propose_merges(ids, c, 0.9, ann_min_ideas=10)
+    assert exact and exact == approx
+    assert all(m.into_idea_id < m.from_idea_id for m in exact)  # the older (earlier) survives
+
+
+def _broad_idea_and_newcomer(linkage: str) -> tuple[IdeaIndex, np.ndarray]:
+    """An idea of 20 members that share only a weak common direction (pairwise cosine about
+    0.25), and a newcomer with the same weak link: the centre of such an idea is the common
+    direction alone, so the newcomer looks close to it (cosine about 0.47)."""
+    rng = np.random.default_rng(7)
+    common = np.zeros(64, dtype=np.float32)
+    common[0] = 1.0
+
+    def loose(noise: np.ndarray) -> np.ndarray:
+        noise[0] = 0.0
+        return unit(0.5 * common + 0.866 * unit(noise)).astype(np.float32)
+
+    members = [loose(rng.normal(size=64).astype(np.float32)) for _ in range(20)]
+    idea = Idea("idea_broad", "s0", np.sum(members, axis=0), len(members))
+    newcomer = loose(rng.normal(size=64).astype(np.float32))
+    return IdeaIndex([idea], linkage=linkage), newcomer
+
+
+def test_average_linkage_keeps_a_broad_idea_from_swallowing_loosely_related_text():
+    for linkage, joins in (("centroid", True), ("average", False)):
+        index, newcomer = _broad_idea_and_newcomer(linkage)
+        out = assign(index, ["new"], newcomer[None, :], threshold=0.4)
+        assert (out[0].idea_id == "idea_broad") is joins, linkage
+
+
+def test_average_linkage_similarity_is_the_mean_cosine_to_the_members():
+    members = [unit(A), unit(A2), unit(B)]
+    index = IdeaIndex([Idea("idea_x", "s1", np.sum(members, axis=0), 3)], linkage="average")
+    probe = unit(np.array([0.6, 0.8, 0.0], dtype=np.float32))
+    assert index.similarity(0, probe) == pytest.approx(
+        float(np.mean([m @ probe for m in members])), abs=1e-6
+    )
+    centroid = IdeaIndex([Idea("idea_x", "s1", np.sum(members, axis=0), 3)], linkage="centroid")
+    assert centroid.similarity(0, probe) == pytest.approx(
+        float(unit(np.sum(members, axis=0)) @ probe), abs=1e-6
+    )
+    with pytest.raises(ValueError, match="linkage"):
+        IdeaIndex([Idea("idea_x", "s1", A, 1)], linkage="single").similarity(0, probe)

@@ -1,29 +1,131 @@
 """Incremental grouping of suggestions into ideas (pure: numpy arrays in, assignments out).
 
-A new suggestion joins the idea whose centroid is most similar, when that cosine similarity
-reaches the threshold; otherwise it founds a new idea. Idea ids derive from the founding
-suggestion, so they never change across runs. Suggestions are processed in a deterministic
-order (given by the caller), which makes a rerun over the same input give the same ideas.
+A new suggestion joins the idea it is most similar to, when that similarity reaches the
+threshold; otherwise it founds a new idea. The similarity to an idea is the average cosine to
+its members (average linkage: the dot product with the mean of the members' unit vectors), so
+a broad idea, whose members disagree, attracts less than a tight one; measuring against the
+unit centroid instead ("centroid" linkage) lets a growing idea snowball at low thresholds.
+Idea ids derive from the founding suggestion, so they never change across runs. Suggestions
+are processed in a deterministic order (given by the caller), which makes a rerun over the
+same input give the same ideas.
+
+Similarities are taken in a *grouping space* (see ``GroupingSpace``): the embedding minus its
+mean and its top principal directions, renormalised. Those directions carry language, tone
+and style rather than the requested feature, so removing them lets topic words decide.
+Centroids live in that space. Nearest-idea search is exact below ``ann_min_ideas`` ideas and
+goes through an HNSW index (``transforms/ann.py``) above it; candidates are re-ranked exactly.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from importlib import resources
 
 import numpy as np
+
+from transforms.ann import CentroidIndex
+
+IDENTITY = "identity"
+BUNDLED = "bundled"
+CORPUS = "corpus"
+
+
+@dataclass(frozen=True)
+class GroupingSpace:
+    """Centre, remove ``components`` (orthonormal rows), renormalise. No components and no
+    mean is the identity (the raw embedding space)."""
+
+    mean: np.ndarray | None = None
+    components: np.ndarray | None = None
+    source: str = IDENTITY  # identity | bundled | corpus
+    fitted_on: int = 0
+
+    @property
+    def is_identity(self) -> bool:
+        return self.mean is None and (self.components is None or len(self.components) == 0)
+
+    @property
+    def k(self) -> int:
+        return 0 if self.components is None else int(len(self.components))
+
+    def project(self, vectors: np.ndarray) -> np.ndarray:
+        """Unit rows in the grouping space (a zero row stays zero)."""
+        x = np.atleast_2d(np.asarray(vectors, dtype=np.float32))
+        if self.mean is not None:
+            x = x - self.mean
+        if self.components is not None and len(self.components):
+            x = x - (x @ self.components.T) @ self.components
+        return unit_rows(x)
+
+    def fingerprint(self) -> str:
+        """Content hash: the same space gives the same id (rows record which space they use)."""
+        h = hashlib.sha1(self.source.encode())
+        for part in (self.mean, self.components):
+            if part is not None:
+                h.update(np.ascontiguousarray(part, dtype=np.float32).tobytes())
+        return h.hexdigest()[:16]
+
+
+def fit_space(vectors: np.ndarray, k: int, source: str = CORPUS) -> GroupingSpace:
+    """Mean and top-``k`` principal directions of ``vectors`` (unsupervised). Deterministic:
+    each direction's sign is fixed so that its largest coordinate is positive."""
+    x = np.asarray(vectors, dtype=np.float64)
+    mean = x.mean(axis=0)
+    k = max(0, min(k, len(x) - 1, x.shape[1] - 1))
+    if k == 0:
+        return GroupingSpace(mean.astype(np.float32), None, source, len(x))
+    _, _, vt = np.linalg.svd(x - mean, full_matrices=False)
+    comps = vt[:k]
+    signs = np.sign(comps[np.arange(k), np.abs(comps).argmax(axis=1)])
+    comps = comps * np.where(signs == 0, 1.0, signs)[:, None]
+    return GroupingSpace(mean.astype(np.float32), comps.astype(np.float32), source, len(x))
+
+
+def bundled_space(model_id: str, k: int) -> GroupingSpace | None:
+    """The space shipped for a bundled model (``transforms/spaces/<name>.npz``: mean and the
+    top principal directions fitted, without labels, on the 8,000 Mini-BAR reviews, MIT), cut
+    to ``k`` components; None when none is shipped or the model is not bundled."""
+    if not model_id.startswith("bundled:") or k <= 0:
+        return None
+    name = model_id.split(":", 1)[1] + ".npz"
+    ref = resources.files("transforms") / "spaces" / name
+    if not ref.is_file():
+        return None
+    with ref.open("rb") as fh:
+        data = np.load(fh)
+        mean, comps, n = data["mean"], data["components"], int(data["fitted_on"])
+    return GroupingSpace(
+        mean.astype(np.float32), comps[:k].astype(np.float32) if k else None, BUNDLED, n
+    )
+
+
+def choose_space(
+    model_id: str, corpus: np.ndarray | None, k: int, min_corpus: int
+) -> GroupingSpace:
+    """The space production starts from: fitted on the corpus itself once it holds at least
+    ``min_corpus`` vectors, else the shipped space of the model, else the identity."""
+    if corpus is not None and len(corpus) >= max(min_corpus, k + 2) and k > 0:
+        return fit_space(corpus, k)
+    return bundled_space(model_id, k) or GroupingSpace()
 
 
 @dataclass
 class Idea:
     idea_id: str
     founding_key: str
-    centroid_sum: np.ndarray  # sum of member vectors; the centroid is its unit vector
+    centroid_sum: np.ndarray  # sum of member vectors (grouping space); centroid: its unit vector
     count_members: int
 
     @property
     def centroid(self) -> np.ndarray:
         return unit(self.centroid_sum)
+
+    @property
+    def mean(self) -> np.ndarray:
+        """The mean of the members' unit vectors: its dot product with a unit vector is the
+        average cosine to the members."""
+        return self.centroid_sum / max(self.count_members, 1)
 
 
 @dataclass(frozen=True)
@@ -36,17 +138,106 @@ class Assignment:
 
 @dataclass
 class IdeaIndex:
-    """The current ideas, with their centroids stacked for fast nearest-idea search."""
+    """The current ideas, with their centroids stacked for fast nearest-idea search.
+
+    Exact (one matrix product) up to ``ann_min_ideas`` ideas; beyond, an HNSW index proposes
+    ``ann_candidates`` ideas and the best is chosen exactly among them."""
 
     ideas: list[Idea] = field(default_factory=list)
+    #: "average": similarity = average cosine to the members; "centroid": cosine to the centre.
+    linkage: str = "average"
+    ann_min_ideas: int = 20000
+    ann_candidates: int = 16
+    #: Ideas merged away (the mean of their former members), each with the id of the idea
+    #: that absorbed them: a suggestion nearest to one of them joins that surviving idea.
+    aliases: list[tuple[str, np.ndarray]] = field(default_factory=list)
+    _matrix: np.ndarray | None = field(default=None, repr=False)
+    _ann: CentroidIndex | None = field(default=None, repr=False)
+    _positions: dict[str, int] = field(default_factory=dict, repr=False)
+    _alias_matrix: np.ndarray | None = field(default=None, repr=False)
+
+    def key_vector(self, idea: Idea) -> np.ndarray:
+        """What a suggestion is compared with: the members' mean, or the unit centroid."""
+        if self.linkage == "average":
+            return idea.mean
+        if self.linkage == "centroid":
+            return idea.centroid
+        raise ValueError(f"unknown linkage {self.linkage!r}: use 'average' or 'centroid'")
+
+    def similarity(self, position: int, vector: np.ndarray) -> float:
+        return float(self.key_vector(self.ideas[position]) @ vector)
+
+    def position(self, idea_id: str) -> int:
+        if len(self._positions) != len(self.ideas):
+            self._positions = {idea.idea_id: n for n, idea in enumerate(self.ideas)}
+        return self._positions.get(idea_id, -1)
+
+    def _centroids(self) -> np.ndarray:
+        if self._matrix is None or len(self._matrix) != len(self.ideas):
+            self._matrix = (
+                np.stack([self.key_vector(idea) for idea in self.ideas]).astype(np.float32)
+                if self.ideas
+                else None
+            )
+        return self._matrix
+
+    @property
+    def uses_ann(self) -> bool:
+        return len(self.ideas) > self.ann_min_ideas
 
     def nearest(self, vector: np.ndarray) -> tuple[int, float]:
+        best, sim = self._nearest_idea(vector)
+        if self.aliases:
+            if self._alias_matrix is None:
+                means = np.stack([c for _, c in self.aliases]).astype(np.float32)
+                self._alias_matrix = means if self.linkage == "average" else unit_rows(means)
+            alias_sims = self._alias_matrix @ vector
+            a = int(np.argmax(alias_sims))
+            position = self.position(self.aliases[a][0])
+            if position >= 0 and float(alias_sims[a]) > sim:
+                return position, float(alias_sims[a])
+        return best, sim
+
+    def _nearest_idea(self, vector: np.ndarray) -> tuple[int, float]:
         if not self.ideas:
             return -1, -1.0
-        matrix = np.stack([idea.centroid for idea in self.ideas])
+        matrix = self._centroids()
+        if self.uses_ann:
+            if self._ann is None:
+                self._ann = CentroidIndex(matrix.shape[1])
+                self._ann.add_all(matrix)
+            cands = self._ann.search(vector, self.ann_candidates)
+            if len(cands):
+                sims = matrix[cands] @ vector
+                best = int(np.argmax(sims))  # first of ties: the lowest position (sorted)
+                return int(cands[best]), float(sims[best])
         sims = matrix @ vector
         best = int(np.argmax(sims))
         return best, float(sims[best])
+
+    def add_member(self, position: int, vector: np.ndarray) -> None:
+        idea = self.ideas[position]
+        idea.centroid_sum = idea.centroid_sum + vector
+        idea.count_members += 1
+        self._refresh(position)
+
+    def add_idea(self, idea: Idea) -> int:
+        self.ideas.append(idea)
+        position = len(self.ideas) - 1
+        self._positions[idea.idea_id] = position
+        if self._matrix is not None:
+            row = self.key_vector(idea)[None, :].astype(np.float32)
+            self._matrix = np.vstack([self._matrix, row])
+        if self._ann is not None:
+            self._ann.upsert(position, self.key_vector(idea))
+        return position
+
+    def _refresh(self, position: int) -> None:
+        centroid = self.key_vector(self.ideas[position])
+        if self._matrix is not None:
+            self._matrix[position] = centroid
+        if self._ann is not None:
+            self._ann.upsert(position, centroid)
 
 
 def unit(v: np.ndarray) -> np.ndarray:
@@ -54,27 +245,161 @@ def unit(v: np.ndarray) -> np.ndarray:
     return v / norm if norm > 0 else v
 
 
+def unit_rows(x: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return (x / np.where(norms > 0, norms, 1.0)).astype(np.float32)
+
+
 def idea_id_for(founding_key: str) -> str:
     return "idea_" + hashlib.sha1(founding_key.encode("utf-8")).hexdigest()[:12]
 
 
 def assign(
-    index: IdeaIndex, keys: list[str], vectors: np.ndarray, threshold: float
+    index: IdeaIndex,
+    keys: list[str],
+    vectors: np.ndarray,
+    threshold: float,
+    fixed: dict[str, str] | None = None,
+    redirects: dict[str, str] | None = None,
+    twins: dict[str, str] | None = None,
 ) -> list[Assignment]:
-    """Assign each (key, vector) in order, updating ``index`` in place."""
+    """Assign each (key, vector) in order, updating ``index`` in place.
+
+    ``vectors`` are already in the grouping space. ``fixed`` maps a key to the idea it must
+    join whatever the similarity (an analyst's move, a near-duplicate's twin); when that idea
+    is not in the index yet the key founds it under that id. ``redirects`` maps merged idea
+    ids to the surviving ones: a key whose own founding id was merged away joins the survivor.
+    ``twins`` maps a key to an earlier key of the same call (a near-duplicate): it joins the
+    idea that key got, without comparing embeddings.
+    """
     if len(keys) != len(vectors):
         raise ValueError(f"{len(keys)} keys but {len(vectors)} vectors")
-    out = []
+    fixed = fixed or {}
+    redirects = redirects or {}
+    twins = twins or {}
+    out: list[Assignment] = []
+    given: dict[str, str] = {}
     for key, raw in zip(keys, vectors, strict=True):
         vec = unit(np.asarray(raw, dtype=np.float32))
+        target = fixed.get(key)
+        if target is None and twins.get(key) in given:
+            target = given[twins[key]]
+        if target is None and idea_id_for(key) in redirects:
+            target = resolve(redirects, idea_id_for(key))
+        if target is not None:
+            position = index.position(target)
+            if position >= 0:
+                sim = index.similarity(position, vec)
+                index.add_member(position, vec)
+                out.append(Assignment(key, target, sim, False))
+            else:
+                index.add_idea(Idea(target, key, vec.copy(), 1))
+                out.append(Assignment(key, target, 1.0, True))
+            given[key] = target
+            continue
         best, sim = index.nearest(vec)
         if best >= 0 and sim >= threshold:
-            idea = index.ideas[best]
-            idea.centroid_sum = idea.centroid_sum + vec
-            idea.count_members += 1
-            out.append(Assignment(key, idea.idea_id, sim, False))
+            index.add_member(best, vec)
+            out.append(Assignment(key, index.ideas[best].idea_id, sim, False))
         else:
             idea = Idea(idea_id_for(key), key, vec.copy(), 1)
-            index.ideas.append(idea)
+            index.add_idea(idea)
             out.append(Assignment(key, idea.idea_id, 1.0, True))
+        given[key] = out[-1].idea_id
     return out
+
+
+def resolve(redirects: dict[str, str], idea_id: str) -> str:
+    """Follow merged -> surviving ids to the end (a chain A -> B -> C gives C)."""
+    seen = {idea_id}
+    while idea_id in redirects:
+        idea_id = redirects[idea_id]
+        if idea_id in seen:  # a cycle cannot be written by merge_ideas; refuse to loop
+            break
+        seen.add(idea_id)
+    return idea_id
+
+
+@dataclass(frozen=True)
+class Merge:
+    from_idea_id: str
+    into_idea_id: str
+    similarity: float
+
+
+def propose_merges(
+    idea_ids: list[str],
+    centroids: np.ndarray,
+    threshold: float,
+    keep_apart: set[frozenset[str]] | None = None,
+    ann_min_ideas: int = 20000,
+    neighbours: int = 16,
+) -> list[Merge]:
+    """Reconsolidation (pure): merges of ideas whose centroids reach ``threshold``.
+
+    ``idea_ids`` are ordered oldest first; in every merged group the oldest idea survives and
+    the others are merged into it (never a new id). Pairs are taken by decreasing similarity
+    (ties by age); a pair is skipped when any idea of one group must be kept apart from any idea
+    of the other. Candidate pairs come from each idea's nearest ``neighbours`` (exact below
+    ``ann_min_ideas`` ideas, HNSW above), so there is no all-pairs pass at scale.
+    """
+    keep_apart = keep_apart or set()
+    n = len(idea_ids)
+    if n < 2:
+        return []
+    c = unit_rows(np.asarray(centroids, dtype=np.float32))
+    pairs: dict[tuple[int, int], float] = {}
+    k = min(neighbours + 1, n)
+    if n > ann_min_ideas:
+        ann = CentroidIndex(c.shape[1])
+        ann.add_all(c)
+        for i in range(n):
+            for j in ann.search(c[i], k):
+                j = int(j)
+                if j != i:
+                    lo, hi = min(i, j), max(i, j)
+                    pairs[(lo, hi)] = float(c[lo] @ c[hi])
+    else:
+        for start in range(0, n, 1024):
+            sims = c[start : start + 1024] @ c.T
+            for row, i in enumerate(range(start, min(start + 1024, n))):
+                top = np.argsort(-sims[row], kind="stable")[:k]
+                for j in top:
+                    j = int(j)
+                    if j != i:
+                        lo, hi = min(i, j), max(i, j)
+                        pairs[(lo, hi)] = float(c[lo] @ c[hi])
+    ranked = sorted(
+        ((s, i, j) for (i, j), s in pairs.items() if s >= threshold),
+        key=lambda t: (-t[0], t[1], t[2]),
+    )
+    group = list(range(n))  # union-find; the root is always the oldest (lowest position)
+
+    def root(i: int) -> int:
+        while group[i] != i:
+            group[i] = group[group[i]]
+            i = group[i]
+        return i
+
+    members: dict[int, list[int]] = {i: [i] for i in range(n)}
+    merges = []
+    for sim, i, j in ranked:
+        a, b = root(i), root(j)
+        if a == b:
+            continue
+        if any(
+            frozenset((idea_ids[x], idea_ids[y])) in keep_apart
+            for x in members[a]
+            for y in members[b]
+        ):
+            continue
+        survivor, merged = min(a, b), max(a, b)
+        group[merged] = survivor
+        members[survivor] += members.pop(merged)
+        merges.append(Merge(idea_ids[merged], idea_ids[survivor], round(sim, 6)))
+    # A group merged in steps (C into B, then B into A) must point every id at the survivor.
+    position = {idea_id: n for n, idea_id in enumerate(idea_ids)}
+    return [
+        Merge(m.from_idea_id, idea_ids[root(position[m.into_idea_id])], m.similarity)
+        for m in merges
+    ]

@@ -1,0 +1,260 @@
+"""Analyst overrides of the grouping, and reconsolidation. Every later run honours them.
+
+- ``merge_ideas``: all mentions of one idea move to another; the merged id is recorded in
+  core.idea_redirects (never reused), and new suggestions like it land in the survivor.
+- ``move_mention``: one mention moves to another idea, or out to an idea of its own; it is
+  pinned there (core.mention_overrides) and the two ideas are kept apart from then on.
+- ``keep_apart``: two ideas that reconsolidation must never merge.
+- ``reconsolidate``: refit the grouping space on the corpus (recomputing every centroid from
+  its members, no id changes), then merge ideas whose centroids have become similar: the
+  older idea survives, the merge is recorded, and pairs kept apart are never merged.
+
+All functions run in the caller's transaction (``steps`` opens it) and raise
+``OverrideError`` naming the unknown id and what to do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import numpy as np
+
+from transforms import grouping, idea_store
+
+if TYPE_CHECKING:
+    from idea_harvester.config import Settings
+
+Progress = Callable[[str], None]
+
+
+class OverrideError(Exception):
+    """An override cannot be applied; the message names the id and what to do."""
+
+
+def _idea(con: duckdb.DuckDBPyConnection, idea_id: str, role: str) -> tuple[str, int]:
+    """(model_id, count_members) of an existing idea, else a clear error."""
+    row = con.execute(
+        "SELECT model_id, count_members FROM core.ideas WHERE idea_id = ?", [idea_id]
+    ).fetchone()
+    if row is not None:
+        return row
+    merged = con.execute(
+        "SELECT to_idea_id FROM core.idea_redirects WHERE from_idea_id = ?", [idea_id]
+    ).fetchone()
+    if merged:
+        survivor = grouping.resolve(idea_store.redirects(con), idea_id)
+        raise OverrideError(
+            f"{role} idea {idea_id} was merged into {survivor}; use {survivor} instead"
+        )
+    raise OverrideError(
+        f"no idea {idea_id!r} ({role}); list ideas with "
+        '`ideas sql "SELECT idea_id, label FROM marts.top_ideas"`'
+    )
+
+
+def _refresh(con: duckdb.DuckDBPyConnection, model_id: str, idea_ids: set[str]) -> None:
+    from transforms.enrich import _refresh_representatives
+
+    space = idea_store.stored_space(con, model_id) or grouping.GroupingSpace()
+    idea_store.recompute_centroids(con, model_id, space, idea_ids)
+    con.execute(
+        "UPDATE core.ideas SET count_members = (SELECT count(*) FROM core.mentions m "
+        "WHERE m.idea_id = core.ideas.idea_id) WHERE idea_id IN (SELECT unnest(?::VARCHAR[]))",
+        [sorted(idea_ids)],
+    )
+    _refresh_representatives(con, idea_ids)
+
+
+def _pair(a: str, b: str) -> tuple[str, str]:
+    return (a, b) if a < b else (b, a)
+
+
+def keep_apart(
+    con: duckdb.DuckDBPyConnection, idea_a: str, idea_b: str, by: str | None, note: str | None
+) -> dict[str, Any]:
+    """Reconsolidation will never merge these two ideas."""
+    if idea_a == idea_b:
+        raise OverrideError(f"cannot keep idea {idea_a} apart from itself")
+    _idea(con, idea_a, "first")
+    _idea(con, idea_b, "second")
+    a, b = _pair(idea_a, idea_b)
+    con.execute(
+        "INSERT OR REPLACE INTO core.idea_keep_apart VALUES (?, ?, ?, ?, ?)",
+        [a, b, by, note, datetime.now(UTC)],
+    )
+    return {"kept_apart": [a, b]}
+
+
+def merge_ideas(
+    con: duckdb.DuckDBPyConnection,
+    from_id: str,
+    into_id: str,
+    by: str | None,
+    note: str | None,
+    reason: str = "analyst",
+) -> dict[str, Any]:
+    """Merge idea ``from_id`` into ``into_id`` (which keeps its id)."""
+    if from_id == into_id:
+        raise OverrideError(f"cannot merge idea {from_id} into itself")
+    model_from, _ = _idea(con, from_id, "merged")
+    model_into, _ = _idea(con, into_id, "surviving")
+    if model_from != model_into:
+        raise OverrideError(
+            f"ideas {from_id} ({model_from}) and {into_id} ({model_into}) come from different "
+            "embedding models and cannot be merged"
+        )
+    members = [
+        r[0]
+        for r in con.execute(
+            "SELECT sentence_id FROM core.mentions WHERE idea_id = ? ORDER BY sentence_id",
+            [from_id],
+        ).fetchall()
+    ]
+    moved = len(members)
+    con.execute("UPDATE core.mentions SET idea_id = ? WHERE idea_id = ?", [into_id, from_id])
+    con.execute(
+        "UPDATE core.mention_overrides SET to_idea_id = ? WHERE to_idea_id = ?", [into_id, from_id]
+    )
+    # An analyst merging two ideas kept apart has changed their mind; other separations of
+    # the merged idea now hold for the survivor.
+    con.execute(
+        "DELETE FROM core.idea_keep_apart WHERE (idea_id_a, idea_id_b) = (?, ?)",
+        list(_pair(from_id, into_id)),
+    )
+    for a, b, kby, knote, kat in con.execute(
+        "SELECT idea_id_a, idea_id_b, decided_by, note, decided_at FROM core.idea_keep_apart "
+        "WHERE ? IN (idea_id_a, idea_id_b)",
+        [from_id],
+    ).fetchall():
+        other = b if a == from_id else a
+        con.execute(
+            "INSERT OR IGNORE INTO core.idea_keep_apart VALUES (?, ?, ?, ?, ?)",
+            [*_pair(into_id, other), kby, knote, kat],
+        )
+    con.execute("DELETE FROM core.idea_keep_apart WHERE ? IN (idea_id_a, idea_id_b)", [from_id])
+    con.execute(
+        "UPDATE core.idea_redirects SET to_idea_id = ? WHERE to_idea_id = ?", [into_id, from_id]
+    )
+    con.execute(
+        "INSERT OR REPLACE INTO core.idea_redirects VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [from_id, into_id, reason, by, note, datetime.now(UTC), members],
+    )
+    con.execute("DELETE FROM core.ideas WHERE idea_id = ?", [from_id])
+    con.execute("DELETE FROM core.idea_centroids WHERE idea_id = ?", [from_id])
+    _refresh(con, model_into, {into_id})
+    return {"merged": from_id, "into": into_id, "mentions_moved": moved}
+
+
+def move_mention(
+    con: duckdb.DuckDBPyConnection,
+    sentence_id: str,
+    to_idea_id: str | None,
+    by: str | None,
+    note: str | None,
+) -> dict[str, Any]:
+    """Move one mention to idea ``to_idea_id``, or (None) out to a new idea of its own."""
+    row = con.execute(
+        "SELECT m.idea_id, i.model_id FROM core.mentions m JOIN core.ideas i USING (idea_id) "
+        "WHERE m.sentence_id = ?",
+        [sentence_id],
+    ).fetchone()
+    if row is None:
+        raise OverrideError(
+            f"no mention {sentence_id!r}; mentions are listed with "
+            '`ideas sql "SELECT sentence_id, idea_id, quote FROM marts.idea_mentions"`'
+        )
+    from_id, model_id = row
+    if to_idea_id is None:
+        to_idea_id = grouping.idea_id_for("moved:" + sentence_id)
+        con.execute(
+            """
+            INSERT INTO core.ideas (idea_id, model_id, founding_sentence_id,
+                representative_sentence_id, centroid, count_members)
+            VALUES (?, ?, ?, ?, []::FLOAT[], 0) ON CONFLICT (idea_id) DO NOTHING
+            """,
+            [to_idea_id, model_id, sentence_id, sentence_id],
+        )
+    else:
+        to_model, _ = _idea(con, to_idea_id, "target")
+        if to_model != model_id:
+            raise OverrideError(
+                f"idea {to_idea_id} comes from embedding model {to_model}, the mention from "
+                f"{model_id}; move it to an idea of the same model"
+            )
+    if to_idea_id == from_id:
+        raise OverrideError(f"mention {sentence_id} is already in idea {from_id}")
+    con.execute(
+        "UPDATE core.mentions SET idea_id = ? WHERE sentence_id = ?", [to_idea_id, sentence_id]
+    )
+    con.execute(
+        "INSERT OR REPLACE INTO core.mention_overrides VALUES (?, ?, ?, ?, ?, ?)",
+        [sentence_id, from_id, to_idea_id, by, note, datetime.now(UTC)],
+    )
+    a, b = _pair(from_id, to_idea_id)
+    con.execute(
+        "INSERT OR REPLACE INTO core.idea_keep_apart VALUES (?, ?, ?, ?, ?)",
+        [
+            a,
+            b,
+            by,
+            f"mention {sentence_id} moved out" + (f": {note}" if note else ""),
+            datetime.now(UTC),
+        ],
+    )
+    _refresh(con, model_id, {from_id, to_idea_id})
+    return {"moved": sentence_id, "from": from_id, "to": to_idea_id}
+
+
+def reconsolidate(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    progress: Progress = lambda m: None,
+    run_id: str | None = None,
+) -> dict[str, Any]:
+    """Refit the grouping space (when the corpus is large enough), then merge ideas whose
+    centroids now reach ``grouping.merge_similarity``. Never renumbers: survivors keep their
+    ids, merged ids are recorded, and pairs kept apart stay apart."""
+    gs = settings.grouping
+    model_id = settings.model.embedding_model
+    space = idea_store.active_space(con, model_id, gs)
+    refitted = False
+    if gs.refit_on_reconsolidate and gs.components_removed > 0:
+        (count,) = con.execute("SELECT count(DISTINCT text_hash) FROM core.suggestions").fetchone()
+        if count >= gs.min_corpus_for_fit:
+            fitted = grouping.fit_space(
+                idea_store.corpus_vectors(con, model_id), gs.components_removed
+            )
+            if fitted.fingerprint() != space.fingerprint():
+                idea_store.store_space(con, model_id, fitted)
+                space, refitted = fitted, True
+                progress(f"refitted the grouping space on {count} suggestion texts")
+    index = idea_store.load_index(con, model_id, space, gs)  # recomputes stale centroids
+    ids = [idea.idea_id for idea in index.ideas]
+    centroids = np.stack([idea.centroid for idea in index.ideas]) if ids else np.zeros((0, 1))
+    merges = grouping.propose_merges(
+        ids,
+        centroids,
+        gs.merge_similarity,
+        idea_store.keep_apart_pairs(con),
+        ann_min_ideas=gs.ann_min_ideas,
+        neighbours=gs.ann_candidates,
+    )
+    for m in merges:
+        merge_ideas(
+            con,
+            m.from_idea_id,
+            m.into_idea_id,
+            by=run_id or "reconsolidation",
+            note=f"centroid similarity {m.similarity:.3f}",
+            reason="reconsolidation",
+        )
+    progress(f"reconsolidated {len(ids)} ideas: {len(merges)} merged into older ones")
+    return {
+        "ideas_before": len(ids),
+        "ideas_merged": len(merges),
+        "space_refitted": refitted,
+        "space_source": space.source,
+    }

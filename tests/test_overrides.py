@@ -1,0 +1,267 @@
+"""Analyst overrides and reconsolidation on hand-made rows and vectors (no model needed).
+
+Suggestions and their embeddings are written straight into the warehouse under a test model
+id, then the enrich step's grouping runs on them, as it does after segmentation.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+
+from idea_harvester import overrides
+from idea_harvester.config import GroupingSettings, Settings
+from transforms import enrich
+from transforms.grouping import idea_id_for
+from warehouse.db import connect
+
+MODEL = "test:hand-made"
+T0 = datetime(2026, 11, 1, tzinfo=UTC)
+DIM = 6
+
+
+def vec(*axes: float) -> list[float]:
+    v = np.zeros(DIM, dtype=np.float32)
+    v[: len(axes)] = axes
+    return (v / np.linalg.norm(v)).tolist()
+
+
+# A vectors: dark mode; B: CSV export; C: two-factor login.
+DARK = vec(1, 0, 0)
+DARK2 = vec(0.95, 0.3, 0)
+CSV = vec(0, 1, 0)
+CSV2 = vec(0.1, 0.98, 0.1)
+TWO_FA = vec(0, 0, 1)
+
+
+def grouping_settings(**kw) -> GroupingSettings:
+    base = {"components_removed": 0, "near_duplicates": True, "merge_similarity": 0.9}
+    return GroupingSettings(**{**base, **kw})
+
+
+def enrich_settings(**kw) -> enrich.EnrichSettings:
+    return enrich.EnrichSettings(
+        model_id=MODEL,
+        suggestion_min_score=0.5,
+        idea_similarity=0.8,
+        min_sentence_chars=5,
+        grouping=grouping_settings(**kw),
+    )
+
+
+def add(con, sid: str, text: str, vector: list[float], hours: int) -> None:
+    item = "i_" + sid
+    at = T0 + timedelta(hours=hours)
+    con.execute(
+        "INSERT INTO raw.items (item_id, source_name, channel, native_id, content_html, "
+        "content_hash, fetched_at, published_at, batch_id, author) "
+        "VALUES (?, 'src', 'rss', ?, ?, 'h', ?, ?, 'b', ?)",
+        [item, sid, text, at, at, "author_" + sid],
+    )
+    con.execute(
+        "INSERT INTO core.suggestions (sentence_id, item_id, suggestion_text, text_hash, "
+        "language, suggestion_score, suggestion_cue) VALUES (?, ?, ?, ?, 'en', 0.9, 'cue')",
+        [sid, item, text, "th_" + text],
+    )
+    con.execute(
+        "INSERT OR IGNORE INTO core.embeddings VALUES (?, ?, ?)", ["th_" + text, MODEL, vector]
+    )
+
+
+def ideas_of(con) -> dict[str, str]:
+    return dict(con.execute("SELECT sentence_id, idea_id FROM core.mentions").fetchall())
+
+
+@pytest.fixture
+def con(tmp_path):
+    with connect(tmp_path / "w.duckdb") as con:
+        add(con, "s1", "Please add a dark mode.", DARK, 0)
+        add(con, "s2", "Export to CSV please.", CSV, 1)
+        add(con, "s3", "A dark theme would be great.", DARK2, 2)
+        add(con, "s4", "Two-factor login, please.", TWO_FA, 3)
+        enrich._group_new_suggestions(con, enrich_settings())
+        yield con
+
+
+def test_grouping_on_hand_made_rows(con):
+    got = ideas_of(con)
+    assert got["s1"] == got["s3"] == idea_id_for("s1")
+    assert len(set(got.values())) == 3
+    count = con.execute(
+        "SELECT count_members FROM core.ideas WHERE idea_id = ?", [idea_id_for("s1")]
+    ).fetchone()[0]
+    assert count == 2
+
+
+def test_a_copy_pasted_suggestion_joins_its_twin_without_embedding_comparison(con):
+    # The same words as s2 (punctuation changed) but an embedding pointing elsewhere:
+    # the lexical pass decides, not the vectors.
+    add(con, "s5", "Export to CSV, please!", TWO_FA, 4)
+    add(con, "s6", "export to csv please.", DARK, 5)  # exact after normalisation
+    enrich._group_new_suggestions(con, enrich_settings())
+    got = ideas_of(con)
+    assert got["s5"] == got["s2"] and got["s6"] == got["s2"]
+    off = ideas_of_without_near_dups(con)
+    assert off["s7"] != got["s2"]
+
+
+def ideas_of_without_near_dups(con) -> dict[str, str]:
+    add(con, "s7", "Export to CSV please!!", TWO_FA, 6)
+    enrich._group_new_suggestions(con, enrich_settings(near_duplicates=False))
+    return ideas_of(con)
+
+
+def test_a_merge_is_recorded_and_new_similar_suggestions_land_in_the_survivor(con):
+    dark, csv = idea_id_for("s1"), idea_id_for("s2")
+    overrides.merge_ideas(con, csv, dark, by="ana", note="same epic")
+    assert con.execute("SELECT count(*) FROM core.ideas WHERE idea_id = ?", [csv]).fetchone() == (
+        0,
+    )
+    assert con.execute(
+        "SELECT to_idea_id, reason, decided_by FROM core.idea_redirects WHERE from_idea_id = ?",
+        [csv],
+    ).fetchone() == (dark, "analyst", "ana")
+    add(con, "s8", "CSV exports for my reports.", CSV2, 10)
+    enrich._group_new_suggestions(con, enrich_settings())
+    assert ideas_of(con)["s8"] == dark
+    with pytest.raises(overrides.OverrideError, match=f"{csv} was merged into {dark}"):
+        overrides.merge_ideas(con, csv, idea_id_for("s4"), by=None, note=None)
+    with pytest.raises(overrides.OverrideError, match="no idea 'idea_nope'"):
+        overrides.merge_ideas(con, "idea_nope", dark, by=None, note=None)
+
+
+def test_a_moved_mention_stays_moved_and_is_never_merged_back(con, tmp_path):
+    dark = idea_id_for("s1")
+    result = overrides.move_mention(con, "s3", None, by="ana", note="different request")
+    new_idea = result["to"]
+    assert new_idea != dark and ideas_of(con)["s3"] == new_idea
+    # Its item is edited: the pipeline drops and regroups its mention; the move holds.
+    con.execute("DELETE FROM core.mentions WHERE sentence_id = 's3'")
+    add(con, "s9", "Dark mode please, again.", DARK, 12)
+    enrich._group_new_suggestions(con, enrich_settings())
+    got = ideas_of(con)
+    assert got["s3"] == new_idea and got["s9"] == dark
+    # Reconsolidation would merge the two (their centroids are close), but they are kept apart.
+    settings = Settings(
+        warehouse=tmp_path / "unused.duckdb",
+        landing=tmp_path,
+        model={"embedding_model": MODEL},
+        grouping=grouping_settings(merge_similarity=0.5),
+    )
+    counts = overrides.reconsolidate(con, settings)
+    assert counts["ideas_merged"] == 0
+    assert ideas_of(con)["s3"] == new_idea
+    with pytest.raises(overrides.OverrideError, match="no mention 'nope'"):
+        overrides.move_mention(con, "nope", None, by=None, note=None)
+
+
+def test_move_into_an_existing_idea(con):
+    overrides.move_mention(con, "s4", idea_id_for("s2"), by=None, note=None)
+    assert ideas_of(con)["s4"] == idea_id_for("s2")
+    assert con.execute(
+        "SELECT count_members FROM core.ideas WHERE idea_id = ?", [idea_id_for("s2")]
+    ).fetchone() == (2,)
+
+
+def test_reconsolidation_merges_into_the_older_idea_without_renumbering(con, tmp_path):
+    # Two ideas that were founded apart (strict threshold) and are alike.
+    add(con, "t1", "Offline maps.", vec(0, 0, 0, 1), 20)
+    add(con, "t2", "Maps without network.", vec(0, 0, 0, 1, 0.8), 21)
+    enrich._group_new_suggestions(con, enrich_settings())
+    before = ideas_of(con)
+    assert before["t1"] != before["t2"]
+    settings = Settings(
+        warehouse=tmp_path / "unused.duckdb",
+        landing=tmp_path,
+        model={"embedding_model": MODEL},
+        grouping=grouping_settings(merge_similarity=0.75),
+    )
+    counts = overrides.reconsolidate(con, settings, run_id="run-9")
+    assert counts["ideas_merged"] == 1
+    after = ideas_of(con)
+    assert after["t2"] == before["t1"] == idea_id_for("t1")  # the older id survives
+    assert {k: v for k, v in after.items() if k != "t2"} == {
+        k: v for k, v in before.items() if k != "t2"
+    }
+    assert con.execute(
+        "SELECT to_idea_id, reason, decided_by FROM core.idea_redirects WHERE from_idea_id = ?",
+        [idea_id_for("t2")],
+    ).fetchone() == (idea_id_for("t1"), "reconsolidation", "run-9")
+    assert overrides.reconsolidate(con, settings)["ideas_merged"] == 0  # nothing left
+
+
+def test_keep_apart_blocks_reconsolidation(con, tmp_path):
+    add(con, "t1", "Offline maps.", vec(0, 0, 0, 1), 20)
+    add(con, "t2", "Maps without network.", vec(0, 0, 0, 1, 0.8), 21)
+    enrich._group_new_suggestions(con, enrich_settings())
+    overrides.keep_apart(con, idea_id_for("t1"), idea_id_for("t2"), by="ana", note=None)
+    settings = Settings(
+        warehouse=tmp_path / "unused.duckdb",
+        landing=tmp_path,
+        model={"embedding_model": MODEL},
+        grouping=grouping_settings(merge_similarity=0.75),
+    )
+    assert overrides.reconsolidate(con, settings)["ideas_merged"] == 0
+
+
+def test_a_refit_recomputes_centroids_and_never_renumbers(con, tmp_path):
+    before = ideas_of(con)
+    settings = Settings(
+        warehouse=tmp_path / "unused.duckdb",
+        landing=tmp_path,
+        model={"embedding_model": MODEL},
+        grouping=GroupingSettings(
+            components_removed=1, min_corpus_for_fit=3, merge_similarity=0.99
+        ),
+    )
+    assert overrides.reconsolidate(con, settings)["space_source"] == "corpus"
+    assert ideas_of(con) == before
+    add(con, "u1", "Bigger fonts.", vec(0, 0, 0, 0, 0, 1), 30)
+    add(con, "u2", "Larger text size.", vec(0, 0, 0, 0, 0.2, 1), 31)
+    enrich._group_new_suggestions(con, enrich_settings(components_removed=1))
+    before = ideas_of(con)
+    counts = overrides.reconsolidate(con, settings)
+    assert counts["space_refitted"] and counts["space_source"] == "corpus"
+    assert ideas_of(con) == before
+    (space_id,) = con.execute(
+        "SELECT space_id FROM core.grouping_spaces WHERE model_id = ?", [MODEL]
+    ).fetchone()
+    stale = con.execute(
+        "SELECT count(*) FROM core.ideas i LEFT JOIN core.idea_centroids c USING (idea_id) "
+        "WHERE i.count_members > 0 AND c.space_id IS DISTINCT FROM ?",
+        [space_id],
+    ).fetchone()[0]
+    assert stale == 0
+
+
+def test_the_cli_merges_moves_and_names_unknown_ids(tmp_path, capsys):
+    from idea_harvester import cli
+    from tests.pipeline_support import write_config
+
+    settings = write_config(tmp_path, [])
+    with connect(settings.warehouse) as con:
+        add(con, "s1", "Please add a dark mode.", DARK, 0)
+        add(con, "s2", "Export to CSV please.", CSV, 1)
+        enrich._group_new_suggestions(con, enrich_settings())
+    config = ["--config", str(tmp_path / "ideas.yml")]
+    assert cli.main([*config, "merge", "idea_nope", idea_id_for("s1")]) == 1
+    err = capsys.readouterr().err
+    assert "no idea 'idea_nope'" in err and "marts.top_ideas" in err
+    code = cli.main(
+        [*config, "merge", idea_id_for("s2"), idea_id_for("s1"), "--by", "ana", "--note", "dup"]
+    )
+    assert code == 0 and "merged" in capsys.readouterr().out
+    assert cli.main([*config, "move", "s2"]) == 0
+    assert cli.main([*config, "move", "nope", "--to", idea_id_for("s1")]) == 1
+    assert "no mention 'nope'" in capsys.readouterr().err
+    with connect(settings.warehouse, read_only=True) as con:
+        steps = {r[0] for r in con.execute("SELECT step FROM meta.runs").fetchall()}
+        moved = con.execute(
+            "SELECT to_idea_id FROM core.mention_overrides WHERE sentence_id = 's2'"
+        ).fetchone()[0]
+    assert {"override:merge", "override:move"} <= steps
+    assert moved == idea_id_for("moved:s2")
+    assert cli.main([*config, "reconsolidate"]) == 0
+    assert '"ideas_merged": 0' in capsys.readouterr().out

@@ -1,0 +1,350 @@
+"""Ideas in the warehouse: the grouping space, centroids, near-duplicates and overrides.
+
+The SQL side of grouping, shared by the enrich step (new suggestions) and by the analyst
+operations and reconsolidation (idea_harvester/overrides.py). Everything runs in the
+caller's transaction. Idea ids are never renumbered: a refit of the grouping space only
+recomputes centroids from the members; a merge keeps the older id and records the other in
+core.idea_redirects; an analyst's move is kept in core.mention_overrides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from transforms import grouping, near_duplicates
+
+if TYPE_CHECKING:
+    from idea_harvester.config import GroupingSettings
+
+
+def defaults(gs: GroupingSettings | None) -> GroupingSettings:
+    if gs is not None:
+        return gs
+    from idea_harvester.config import GroupingSettings
+
+    return GroupingSettings()
+
+
+@contextmanager
+def arrow_view(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> Iterator[None]:
+    con.register(name, table)
+    try:
+        yield
+    finally:
+        con.unregister(name)
+
+
+# --- the grouping space -------------------------------------------------------------------
+
+
+def corpus_vectors(con: duckdb.DuckDBPyConnection, model_id: str) -> np.ndarray:
+    """One embedding per distinct suggestion text (ordered, so a refit is deterministic)."""
+    rows = con.execute(
+        "SELECT e.embedding FROM core.embeddings e WHERE e.model_id = ? AND e.text_hash IN "
+        "(SELECT text_hash FROM core.suggestions) ORDER BY e.text_hash",
+        [model_id],
+    ).fetchall()
+    return np.asarray([r[0] for r in rows], dtype=np.float32) if rows else np.zeros((0, 0))
+
+
+def stored_space(con: duckdb.DuckDBPyConnection, model_id: str) -> grouping.GroupingSpace | None:
+    row = con.execute(
+        "SELECT space_source, count_fitted_on, mean, components FROM core.grouping_spaces "
+        "WHERE model_id = ?",
+        [model_id],
+    ).fetchone()
+    if row is None:
+        return None
+    source, fitted_on, mean, comps = row
+    return grouping.GroupingSpace(
+        None if mean is None else np.asarray(mean, np.float32),
+        None if not comps else np.asarray(comps, np.float32),
+        source,
+        fitted_on,
+    )
+
+
+def store_space(
+    con: duckdb.DuckDBPyConnection, model_id: str, space: grouping.GroupingSpace
+) -> None:
+    con.execute(
+        "INSERT OR REPLACE INTO core.grouping_spaces VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            model_id,
+            space.fingerprint(),
+            space.source,
+            space.k,
+            space.fitted_on,
+            None if space.mean is None else space.mean.tolist(),
+            None if space.components is None else space.components.tolist(),
+            datetime.now(UTC),
+        ],
+    )
+
+
+def active_space(
+    con: duckdb.DuckDBPyConnection, model_id: str, gs: GroupingSettings
+) -> grouping.GroupingSpace:
+    """The stored space of the model; the first time, the shipped one (or the identity). A
+    model without a shipped space gets its first fit here, once the corpus is large enough;
+    later refits happen only in reconsolidation."""
+    stored = stored_space(con, model_id)
+    if stored is not None and (not stored.is_identity or gs.components_removed == 0):
+        return stored
+    space = stored
+    if space is None:
+        space = grouping.bundled_space(model_id, gs.components_removed) or grouping.GroupingSpace()
+    if space.is_identity and gs.components_removed > 0:
+        (count,) = con.execute("SELECT count(DISTINCT text_hash) FROM core.suggestions").fetchone()
+        if count >= gs.min_corpus_for_fit:
+            space = grouping.fit_space(corpus_vectors(con, model_id), gs.components_removed)
+    if space is not stored:
+        store_space(con, model_id, space)
+    return space
+
+
+def threshold(space: grouping.GroupingSpace, gs: GroupingSettings, raw_threshold: float) -> float:
+    """The join threshold: ``gs.similarity`` in a grouping space; the raw-space threshold
+    (``thresholds.idea_similarity``) when the space is the identity."""
+    return raw_threshold if space.is_identity else gs.similarity
+
+
+# --- centroids ----------------------------------------------------------------------------
+
+
+def recompute_centroids(
+    con: duckdb.DuckDBPyConnection,
+    model_id: str,
+    space: grouping.GroupingSpace,
+    idea_ids: set[str] | None = None,
+) -> None:
+    """Centroids, counts and first mention of ideas from their members (all ideas of the
+    model when ``idea_ids`` is None). An idea left without members keeps its centroids."""
+    where = "" if idea_ids is None else "AND i.idea_id IN (SELECT unnest(?::VARCHAR[]))"
+    params: list = [model_id] + ([] if idea_ids is None else [sorted(idea_ids)])
+    rows = con.execute(
+        f"""
+        SELECT i.idea_id, e.embedding, m.mentioned_at
+        FROM core.ideas i
+        JOIN core.mentions m USING (idea_id)
+        JOIN core.suggestions g USING (sentence_id)
+        JOIN core.embeddings e ON e.text_hash = g.text_hash AND e.model_id = i.model_id
+        WHERE i.model_id = ? {where}
+        ORDER BY i.idea_id, m.sentence_id
+        """,
+        params,
+    ).fetchall()
+    if not rows:
+        return
+    ids = [r[0] for r in rows]
+    raw = np.asarray([r[1] for r in rows], dtype=np.float32)
+    projected = space.project(raw)
+    out: dict[str, list] = {"idea_id": [], "centroid": [], "grouping_centroid": []}
+    starts = [0] + [n for n in range(1, len(ids)) if ids[n] != ids[n - 1]] + [len(ids)]
+    for a, b in zip(starts, starts[1:], strict=False):
+        out["idea_id"].append(ids[a])
+        out["centroid"].append(raw[a:b].mean(axis=0))
+        out["grouping_centroid"].append(projected[a:b].mean(axis=0))
+    table = pa.table(
+        {
+            "idea_id": out["idea_id"],
+            "centroid": pa.array(out["centroid"], type=pa.list_(pa.float32())),
+            "grouping_centroid": pa.array(out["grouping_centroid"], type=pa.list_(pa.float32())),
+        }
+    )
+    with arrow_view(con, "_centroids", table):
+        con.execute(
+            "INSERT OR REPLACE INTO core.idea_centroids "
+            "SELECT idea_id, ?, grouping_centroid FROM _centroids",
+            [space.fingerprint()],
+        )
+        con.execute(
+            """
+            UPDATE core.ideas SET centroid = c.centroid,
+                count_members = (SELECT count(*) FROM core.mentions m
+                                 WHERE m.idea_id = c.idea_id),
+                first_mentioned_at = (SELECT min(mentioned_at) FROM core.mentions m
+                                      WHERE m.idea_id = c.idea_id)
+            FROM _centroids c WHERE core.ideas.idea_id = c.idea_id
+            """
+        )
+
+
+def load_index(
+    con: duckdb.DuckDBPyConnection,
+    model_id: str,
+    space: grouping.GroupingSpace,
+    gs: GroupingSettings,
+) -> grouping.IdeaIndex:
+    """The ideas of the model with their grouping centroids, oldest first. Ideas whose
+    centroid is in another space (a refit, or a warehouse from before grouping spaces) are
+    recomputed from their members first."""
+    # Mentions of edited items were dropped before grouping: true counts, fresh centroids.
+    changed = con.execute(
+        """
+        SELECT i.idea_id, coalesce(c.n, 0) FROM core.ideas i
+        LEFT JOIN (SELECT idea_id, count(*) AS n FROM core.mentions GROUP BY idea_id) c
+            USING (idea_id)
+        WHERE i.model_id = ? AND i.count_members <> coalesce(c.n, 0)
+        """,
+        [model_id],
+    ).fetchall()
+    if changed:
+        table = pa.table({"idea_id": [r[0] for r in changed], "n": [r[1] for r in changed]})
+        with arrow_view(con, "_counts", table):
+            con.execute(
+                "UPDATE core.ideas SET count_members = c.n FROM _counts c "
+                "WHERE core.ideas.idea_id = c.idea_id"
+            )
+    stale = {r[0] for r in changed if r[1] > 0} | {
+        r[0]
+        for r in con.execute(
+            "SELECT i.idea_id FROM core.ideas i LEFT JOIN core.idea_centroids c USING (idea_id) "
+            "WHERE i.model_id = ? AND i.count_members > 0 AND c.space_id IS DISTINCT FROM ?",
+            [model_id, space.fingerprint()],
+        ).fetchall()
+    }
+    if stale:
+        recompute_centroids(con, model_id, space, stale)
+    rows = con.execute(
+        "SELECT i.idea_id, i.founding_sentence_id, c.grouping_centroid, i.count_members "
+        "FROM core.ideas i JOIN core.idea_centroids c USING (idea_id) "
+        "WHERE i.model_id = ? AND i.count_members > 0 ORDER BY i.first_mentioned_at, i.idea_id",
+        [model_id],
+    ).fetchall()
+    return grouping.IdeaIndex(
+        [
+            grouping.Idea(idea_id, founder, np.asarray(c, np.float32) * count, count)
+            for idea_id, founder, c, count in rows
+        ],
+        linkage=gs.linkage,
+        ann_min_ideas=gs.ann_min_ideas,
+        ann_candidates=gs.ann_candidates,
+        aliases=merged_aliases(con, model_id, space),
+    )
+
+
+def merged_aliases(
+    con: duckdb.DuckDBPyConnection, model_id: str, space: grouping.GroupingSpace
+) -> list[tuple[str, np.ndarray]]:
+    """(surviving idea, mean of the merged idea's former members still in it), per merged
+    idea, in the current space: what a merged idea looked like keeps attracting its kind."""
+    rows = con.execute(
+        """
+        SELECT r.from_idea_id, m.idea_id, e.embedding
+        FROM core.idea_redirects r, unnest(r.member_sentence_ids) AS u(sentence_id)
+        JOIN core.mentions m ON m.sentence_id = u.sentence_id
+        JOIN core.suggestions g ON g.sentence_id = m.sentence_id
+        JOIN core.embeddings e ON e.text_hash = g.text_hash AND e.model_id = ?
+        ORDER BY r.from_idea_id, m.sentence_id
+        """,
+        [model_id],
+    ).fetchall()
+    if not rows:
+        return []
+    merged = redirects(con)
+    groups: dict[str, list[np.ndarray]] = {}
+    for from_id, idea_id, embedding in rows:
+        survivor = grouping.resolve(merged, from_id)
+        if idea_id == survivor:  # members an analyst moved elsewhere no longer count
+            groups.setdefault(from_id, []).append(np.asarray(embedding, np.float32))
+    return [
+        (grouping.resolve(merged, from_id), space.project(np.stack(v)).mean(0))
+        for from_id, v in sorted(groups.items())
+    ]
+
+
+# --- overrides ----------------------------------------------------------------------------
+
+
+def redirects(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    return dict(con.execute("SELECT from_idea_id, to_idea_id FROM core.idea_redirects").fetchall())
+
+
+def keep_apart_pairs(con: duckdb.DuckDBPyConnection) -> set[frozenset[str]]:
+    return {
+        frozenset(r)
+        for r in con.execute("SELECT idea_id_a, idea_id_b FROM core.idea_keep_apart").fetchall()
+    }
+
+
+def pinned(con: duckdb.DuckDBPyConnection, keys: list[str]) -> dict[str, str]:
+    """Analyst moves of these suggestions (their target, followed through redirects)."""
+    moved = dict(
+        con.execute(
+            "SELECT sentence_id, to_idea_id FROM core.mention_overrides "
+            "WHERE sentence_id IN (SELECT unnest(?::VARCHAR[]))",
+            [keys],
+        ).fetchall()
+    )
+    merged = redirects(con) if moved else {}
+    return {k: grouping.resolve(merged, v) for k, v in moved.items()}
+
+
+# --- near-duplicates ----------------------------------------------------------------------
+
+
+def near_duplicate_twins(
+    con: duckdb.DuckDBPyConnection,
+    keys: list[str],
+    texts: list[str],
+    hashes: list[str],
+    jaccard: float,
+) -> tuple[dict[str, str], dict[str, str], list[list[str]]]:
+    """For new suggestions (in grouping order): ``fixed`` (key -> idea of an earlier, already
+    grouped twin) and ``twins`` (key -> earlier key of this batch), plus each key's MinHash
+    band keys to store. Exact normalised-text matches come first, then MinHash."""
+    exact = dict(
+        con.execute(
+            """
+            SELECT g.text_hash, arg_min(m.idea_id, m.sentence_id)
+            FROM core.mentions m JOIN core.suggestions g USING (sentence_id)
+            WHERE g.text_hash IN (SELECT unnest(?::VARCHAR[]))
+            GROUP BY g.text_hash
+            """,
+            [sorted(set(hashes))],
+        ).fetchall()
+    )
+    hasher = near_duplicates.MinHasher()
+    band_keys = [hasher.band_keys(t) for t in texts]
+    wanted = sorted({bk for keys_ in band_keys for bk in keys_})
+    earlier_rows = con.execute(
+        """
+        SELECT b.band_key, b.sentence_id, g.suggestion_text, m.idea_id
+        FROM core.near_duplicate_bands b
+        JOIN core.mentions m USING (sentence_id)
+        JOIN core.suggestions g USING (sentence_id)
+        WHERE b.band_key IN (SELECT unnest(?::VARCHAR[]))
+        ORDER BY b.sentence_id
+        """,
+        [wanted],
+    ).fetchall()
+    earlier: dict[str, list[str]] = {}
+    earlier_texts: dict[str, str] = {}
+    idea_of: dict[str, str] = {}
+    for band, sid, text, idea in earlier_rows:
+        earlier.setdefault(band, []).append(sid)
+        earlier_texts[sid] = text
+        idea_of[sid] = idea
+    found, _ = near_duplicates.find_twins(texts, earlier, earlier_texts, jaccard, hasher)
+    fixed: dict[str, str] = {}
+    twins: dict[str, str] = {}
+    first_of_hash: dict[str, str] = {}
+    for key, text_hash, twin in zip(keys, hashes, found, strict=True):
+        if text_hash in exact:
+            fixed[key] = exact[text_hash]
+        elif text_hash in first_of_hash:
+            twins[key] = first_of_hash[text_hash]
+        elif twin is not None and twin.startswith("#"):
+            twins[key] = keys[int(twin[1:])]
+        elif twin is not None:
+            fixed[key] = idea_of[twin]
+        first_of_hash.setdefault(text_hash, key)
+    return fixed, twins, band_keys

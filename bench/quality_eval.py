@@ -18,6 +18,7 @@ from pathlib import Path
 
 from idea_harvester.config import Settings, load_settings
 from idea_harvester.evaluation import eval_grouping, eval_similarity, eval_suggestions
+from idea_harvester.training import train_classifier
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -83,6 +84,41 @@ def prepare(data: Path, out: Path) -> dict[str, tuple[str, Path]]:
     return files
 
 
+def _with_classifier(settings: Settings, classifier: str | None) -> Settings:
+    """The same settings with another suggestion classifier (None: the rules alone)."""
+    detection = settings.detection.model_copy(
+        update={"classifier_enabled": classifier is not None, "classifier": classifier or "bundled"}
+    )
+    return settings.model_copy(update={"detection": detection})
+
+
+def rules_only(path: Path, settings: Settings) -> dict[str, float]:
+    return eval_suggestions(path, _with_classifier(settings, None))
+
+
+def minibar_cross_app(
+    files: dict[str, tuple[str, Path]], settings: Settings, tmp: Path
+) -> list[tuple[str, dict[str, float]]]:
+    """Train on one app's Mini-BAR reviews (EN+FR) with `ideas train-classifier`'s code, test
+    on the other app through `ideas eval suggestions`, both directions."""
+    apps = ("garmin_connect", "huawei_health")
+    results = []
+    for train_app, test_app in (apps, apps[::-1]):
+        weights = tmp / f"classifier-{train_app}.json"
+        train_classifier(
+            files[f"Mini-BAR {train_app} EN+FR"][1],
+            settings.model_copy(update={"warehouse": tmp / "none.duckdb"}),
+            weights,
+            include_corrections=False,
+            progress=lambda message: None,
+        )
+        result = eval_suggestions(
+            files[f"Mini-BAR {test_app} EN+FR"][1], _with_classifier(settings, str(weights))
+        )
+        results.append((f"Mini-BAR {train_app} -> {test_app}", result))
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
@@ -100,13 +136,34 @@ def main() -> None:
         "similarity": eval_similarity,
     }
     only = set(filter(None, args.only.split(",")))
+
+    def show(name: str, result: dict[str, float], how: str) -> None:
+        print(f"{name:32} {json.dumps({k: round(v, 4) for k, v in result.items()})}")
+        print(f"{'':32} ({how})")
+
     with tempfile.TemporaryDirectory(prefix="ideas-quality-") as tmp:
-        for name, (kind, path) in prepare(args.data, Path(tmp)).items():
+        files = prepare(args.data, Path(tmp))
+        for name, (kind, path) in files.items():
             if only and kind not in only:
                 continue
-            result = run[kind](path, settings)
-            print(f"{name:32} {json.dumps({k: round(v, 4) for k, v in result.items()})}")
-            print(f"{'':32} (ideas eval {kind} --data <{path.name}> --json)")
+            if kind == "suggestions":
+                show(
+                    f"{name} (rules only)",
+                    rules_only(path, settings),
+                    f"ideas eval suggestions --data <{path.name}> --json, with "
+                    "detection.classifier_enabled: false",
+                )
+                if name.startswith("Mini-BAR"):
+                    name += " (in-sample for the shipped weights)"
+            show(name, run[kind](path, settings), f"ideas eval {kind} --data <{path.name}> --json")
+        if not only or "suggestions" in only:
+            for name, result in minibar_cross_app(files, settings, Path(tmp)):
+                show(
+                    name,
+                    result,
+                    "ideas train-classifier --data <train app.csv> --no-corrections --out W.json"
+                    "; ideas eval suggestions --data <test app.csv>, detection.classifier: W.json",
+                )
 
 
 if __name__ == "__main__":

@@ -87,6 +87,140 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_train_classifier(args: argparse.Namespace) -> int:
+    from idea_harvester import evaluation
+    from idea_harvester.training import train_classifier
+
+    settings = _model_settings(args)
+    out = Path(args.out)
+    try:
+        result = train_classifier(
+            Path(args.data) if args.data else None,
+            settings,
+            out,
+            include_corrections=not args.no_corrections,
+            progress=_progress,
+        )
+    except evaluation.EvalDataError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    if "f1" in result:
+        print(
+            f"cross-validated on {result['n']} texts ({result['positives']} positive, "
+            f"{result['corrections']} analyst corrections): precision {result['precision']:.3f} "
+            f"recall {result['recall']:.3f} F1 {result['f1']:.3f}"
+        )
+    else:
+        print(f"trained on {result['n']} texts (too few of one class to cross-validate)")
+    print(f"wrote {out}; use it with `detection: {{classifier: {out}}}` in the config")
+    return 0
+
+
+def cmd_label(args: argparse.Namespace) -> int:
+    from datetime import UTC
+
+    from warehouse.db import connect
+
+    settings = load_settings(args.config)
+    if not settings.warehouse.exists():
+        print(
+            f"error: warehouse {settings.warehouse} does not exist yet: run `ideas run` first",
+            file=sys.stderr,
+        )
+        return 1
+    with connect(settings.warehouse) as con:
+        row = con.execute(
+            "SELECT sentence_text, language FROM core.sentences WHERE sentence_id = ?",
+            [args.sentence_id],
+        ).fetchone()
+        if row is None:
+            print(
+                f"error: no sentence {args.sentence_id!r} in core.sentences of "
+                f'{settings.warehouse}; find ids with `ideas sql "SELECT sentence_id, '
+                "sentence_text FROM core.sentences WHERE sentence_text ILIKE '%word%'\"`",
+                file=sys.stderr,
+            )
+            return 1
+        con.execute(
+            "INSERT OR REPLACE INTO core.suggestion_labels VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                args.sentence_id,
+                row[0],
+                row[1],
+                args.is_suggestion,
+                args.by,
+                datetime.now(UTC),
+                args.note,
+            ],
+        )
+    verdict = "a suggestion" if args.is_suggestion else "not a suggestion"
+    print(
+        f"labelled {args.sentence_id} as {verdict}: {row[0]!r}. The next `ideas run` applies "
+        "it; `ideas train-classifier` learns from it."
+    )
+    return 0
+
+
+def _override(args: argparse.Namespace, action: str, done: str, **kwargs) -> int:
+    from idea_harvester.overrides import OverrideError
+    from idea_harvester.run_context import RunContext
+    from idea_harvester.steps import apply_override
+
+    settings = load_settings(args.config)
+    if not settings.warehouse.exists():
+        print(
+            f"error: no warehouse at {settings.warehouse}; run `ideas run` first", file=sys.stderr
+        )
+        return EXIT_USAGE
+    try:
+        counts = apply_override(
+            settings, RunContext.now(), action, by=args.by, note=args.note, **kwargs
+        )
+    except OverrideError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(done.format(**counts) + " Every later run keeps it; `ideas run` rebuilds the marts.")
+    return 0
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    return _override(
+        args,
+        "merge",
+        "merged {merged} into {into} ({mentions_moved} mentions moved).",
+        from_id=args.from_idea,
+        into_id=args.into_idea,
+    )
+
+
+def cmd_move(args: argparse.Namespace) -> int:
+    return _override(
+        args,
+        "move",
+        "moved mention {moved} from {from} to {to}.",
+        sentence_id=args.sentence_id,
+        to_idea_id=args.to,
+    )
+
+
+def cmd_keep_apart(args: argparse.Namespace) -> int:
+    return _override(
+        args, "keep_apart", "ideas {kept_apart} will never be merged.", idea_a=args.a, idea_b=args.b
+    )
+
+
+def cmd_reconsolidate(args: argparse.Namespace) -> int:
+    from idea_harvester.run_context import RunContext
+    from idea_harvester.steps import build_marts, reconsolidate
+
+    settings = load_settings(args.config)
+    ctx = RunContext.now()
+    counts = reconsolidate(settings, ctx, progress=_progress)
+    build_marts(settings, ctx)
+    print(json.dumps(counts))
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from idea_harvester.demo import run_demo
 
@@ -298,6 +432,97 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", required=True, metavar="FILE.csv", help="the labelled CSV")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser(
+        "train-classifier",
+        help="train the suggestion classifier on your labelled CSV and analysts' corrections",
+        description="Trains the sentence-level suggestion classifier (logistic regression on "
+        "the configured embedding model plus the rules' evidence) on a CSV with a header "
+        "text,label (1 = the text contains a suggestion; a text may hold several sentences) "
+        "and on the corrections recorded with `ideas label` in the config's warehouse. Prints "
+        "cross-validated precision, recall and F1, and writes a weights file to point "
+        "detection.classifier at. Progress goes to stderr.",
+    )
+    p.add_argument("--data", metavar="FILE.csv", help="labelled CSV (columns text,label)")
+    p.add_argument(
+        "--out",
+        default="suggestion_classifier.json",
+        metavar="PATH",
+        help="where to write the weights (default ./suggestion_classifier.json)",
+    )
+    p.add_argument(
+        "--no-corrections",
+        action="store_true",
+        help="ignore the analysts' corrections stored in the warehouse",
+    )
+    p.set_defaults(func=cmd_train_classifier)
+
+    p = sub.add_parser(
+        "label",
+        help="record an analyst's verdict on a sentence (is it a suggestion?)",
+        description="Stores the label in core.suggestion_labels of the live warehouse. The "
+        "next `ideas run` makes the sentence a suggestion (or removes it from its idea), "
+        "whatever the detector says, and `ideas train-classifier` trains on it.",
+    )
+    p.add_argument("sentence_id", help="core.sentences.sentence_id (see `ideas sql`)")
+    verdict = p.add_mutually_exclusive_group(required=True)
+    verdict.add_argument(
+        "--yes", dest="is_suggestion", action="store_true", help="it is a suggestion"
+    )
+    verdict.add_argument(
+        "--no", dest="is_suggestion", action="store_false", help="it is not a suggestion"
+    )
+    p.add_argument("--by", metavar="NAME", help="who labels (recorded with the label)")
+    p.add_argument("--note", metavar="TEXT", help="why (recorded with the label)")
+    p.set_defaults(func=cmd_label)
+
+    who = argparse.ArgumentParser(add_help=False)
+    who.add_argument("--by", metavar="NAME", help="who decides (recorded with the override)")
+    who.add_argument("--note", metavar="TEXT", help="why (recorded with the override)")
+    p = sub.add_parser(
+        "merge",
+        parents=[who],
+        help="merge one idea into another (the second keeps its id)",
+        description="Moves every mention of FROM_IDEA to INTO_IDEA in the live warehouse and "
+        "records FROM_IDEA in core.idea_redirects (its id is never reused; links to it resolve "
+        "to INTO_IDEA). New suggestions like FROM_IDEA land in INTO_IDEA from then on. Idea ids "
+        'are in marts.top_ideas: `ideas sql "SELECT idea_id, label FROM marts.top_ideas"`.',
+    )
+    p.add_argument("from_idea", metavar="FROM_IDEA", help="the idea merged away")
+    p.add_argument("into_idea", metavar="INTO_IDEA", help="the idea that survives")
+    p.set_defaults(func=cmd_merge)
+
+    p = sub.add_parser(
+        "move",
+        parents=[who],
+        help="move one mention to another idea, or out to an idea of its own",
+        description="Pins the mention (a suggestion's sentence_id, see marts.idea_mentions) to "
+        "idea --to, or to a new idea of its own without --to. Every later run keeps it there, "
+        "and reconsolidation never merges the two ideas back.",
+    )
+    p.add_argument("sentence_id", metavar="SENTENCE_ID", help="marts.idea_mentions.sentence_id")
+    p.add_argument("--to", metavar="IDEA_ID", help="target idea (default: a new idea)")
+    p.set_defaults(func=cmd_move)
+
+    p = sub.add_parser(
+        "keep-apart",
+        parents=[who],
+        help="never let reconsolidation merge two ideas",
+    )
+    p.add_argument("a", metavar="IDEA_A")
+    p.add_argument("b", metavar="IDEA_B")
+    p.set_defaults(func=cmd_keep_apart)
+
+    p = sub.add_parser(
+        "reconsolidate",
+        help="refit the grouping space and merge ideas that became alike (ids never change)",
+        description="Refits the grouping space on the warehouse's suggestions once there are "
+        "grouping.min_corpus_for_fit of them, recomputes every idea centroid from its members, "
+        "then merges ideas whose centroids reach grouping.merge_similarity: the older idea "
+        "keeps its id, the merged id is recorded in core.idea_redirects, and pairs an analyst "
+        "kept apart are never merged. Rebuilds the marts. Airflow runs the same step.",
+    )
+    p.set_defaults(func=cmd_reconsolidate)
 
     p = sub.add_parser("status", help="sources, last loads, errors and row counts")
     p.add_argument("--live", action="store_true", help=LIVE_HELP)

@@ -141,6 +141,57 @@ class Thresholds(_Strict):
     min_sentence_chars: int = Field(default=12, ge=1)
 
 
+class DetectionSettings(_Strict):
+    """How sentences are judged to be suggestions (see transforms/classifier.py).
+
+    With ``classifier_enabled``, every candidate sentence (at least
+    ``thresholds.min_sentence_chars`` long) is embedded and scored by a logistic regression on
+    its embedding and the rule detector's evidence; a suggestion is a strong rule hit or a
+    probability of at least the threshold. ``classifier`` is ``"bundled"`` (the shipped
+    weights, trained on Mini-BAR) or a weights JSON written by ``ideas train-classifier``.
+    Off, the rules alone decide (``thresholds.suggestion_min_score``). Analysts' labels
+    (``ideas label``) override both.
+    """
+
+    classifier_enabled: bool = True
+    classifier: str = Field(default="bundled", min_length=1)
+    #: Probability needed; null = the threshold stored in the weights file.
+    classifier_threshold: float | None = Field(default=None, gt=0, lt=1)
+
+
+class GroupingSettings(_Strict):
+    """How suggestions are grouped into ideas (see transforms/grouping.py).
+
+    Similarities are taken in a *grouping space*: the embedding minus its mean and its top
+    ``components_removed`` principal directions (language, tone, style), renormalised. The
+    space is the one shipped with a bundled model (fitted on Mini-BAR reviews) until the
+    warehouse holds ``min_corpus_for_fit`` suggestions; then ``ideas reconsolidate`` refits it
+    on them (the first fit is automatic for a model without a shipped space). Without any
+    space (identity), ``thresholds.idea_similarity`` applies in the raw embedding space.
+
+    ``similarity`` is tuned for the default model's space; another model needs its own value
+    (measure it with ``ideas eval grouping``).
+    """
+
+    #: Similarity in the grouping space needed to join an idea: with ``average`` linkage, the
+    #: average cosine to the idea's members; with ``centroid``, the cosine to its centre
+    #: (which lets a growing idea swallow its neighbours at low thresholds).
+    similarity: float = Field(default=0.20, gt=-1, le=1)
+    linkage: Literal["average", "centroid"] = "average"
+    components_removed: int = Field(default=20, ge=0, le=30)
+    min_corpus_for_fit: int = Field(default=2000, ge=3)
+    #: Above this many ideas, nearest ideas come from an HNSW index (exact re-ranking).
+    ann_min_ideas: int = Field(default=20000, ge=1)
+    ann_candidates: int = Field(default=16, ge=1)
+    #: Copy-pasted or syndicated text joins its twin's idea (exact text, else MinHash).
+    near_duplicates: bool = True
+    near_duplicate_jaccard: float = Field(default=0.8, gt=0, le=1)
+    #: Reconsolidation merges ideas whose centroids reach this similarity (grouping space).
+    merge_similarity: float = Field(default=0.6, gt=-1, le=1)
+    #: Reconsolidation refits the space on the corpus (at least min_corpus_for_fit).
+    refit_on_reconsolidate: bool = True
+
+
 class DashboardSettings(_Strict):
     """The published dashboard site and what counts as an emerging (spiking) idea.
 
@@ -181,6 +232,7 @@ DEFAULT_SCHEDULES: dict[str, str | None] = {
     "rss": "@hourly",
     "reddit": "*/30 * * * *",
     "blog_comments": "0 */6 * * *",
+    "reconsolidate": "@weekly",  # not a channel: the ideas_reconsolidate DAG
 }
 SCHEDULE_PRESETS = ("@once", "@hourly", "@daily", "@weekly", "@monthly", "@quarterly", "@yearly")
 
@@ -199,14 +251,15 @@ def _is_schedule(value: str) -> bool:
 
 
 class AirflowSettings(_Strict):
-    """How Airflow runs the pipeline: the ingest schedule of each channel.
+    """How Airflow runs the pipeline: the ingest schedule of each channel, and of the
+    ``reconsolidate`` DAG (refit the grouping space, merge ideas that became alike).
 
     A schedule is a cron expression (``"*/30 * * * *"``), a preset (``"@hourly"``,
     ``"@daily"``) or null (no schedule: the DAG runs only when triggered). The DAG files read
     this section when Airflow parses them; a channel left out keeps its default.
     """
 
-    schedules: dict[Literal["rss", "reddit", "blog_comments"], str | None] = Field(
+    schedules: dict[Literal["rss", "reddit", "blog_comments", "reconsolidate"], str | None] = Field(
         default_factory=dict, validate_default=True
     )
 
@@ -230,6 +283,8 @@ class Settings(_Strict):
     http: HttpSettings = Field(default_factory=HttpSettings)
     model: ModelSettings = Field(default_factory=ModelSettings)
     thresholds: Thresholds = Field(default_factory=Thresholds)
+    grouping: GroupingSettings = Field(default_factory=GroupingSettings)
+    detection: DetectionSettings = Field(default_factory=DetectionSettings)
     top_ideas_limit: int = Field(default=200, gt=0)
     dashboard: DashboardSettings = Field(default_factory=DashboardSettings)
     alerts: AlertsSettings = Field(default_factory=AlertsSettings)
@@ -296,6 +351,13 @@ def settings_from_dict(data: dict, base_dir: Path, origin: str = "<config>") -> 
                 src["url"] = str(_resolve_relative(url, base_dir))
         if isinstance(src, dict) and isinstance(src.get("replay_dir"), str):
             src["replay_dir"] = _resolve_relative(src["replay_dir"], base_dir)
+    detection = data.get("detection")
+    if isinstance(detection, dict) and isinstance(detection.get("classifier"), str):
+        if detection["classifier"] != "bundled":
+            data["detection"] = {
+                **detection,
+                "classifier": str(_resolve_relative(detection["classifier"], base_dir)),
+            }
     try:
         return Settings.model_validate(data)
     except ValidationError as err:

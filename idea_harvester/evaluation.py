@@ -19,8 +19,9 @@ from pathlib import Path
 import numpy as np
 
 from idea_harvester.config import Settings
-from transforms import embeddings, grouping
-from transforms.enrich import EnrichSettings, segment_item
+from transforms import embeddings, grouping, idea_store, near_duplicates
+from transforms.enrich import EnrichSettings, segment_item, segment_items
+from transforms.text import text_hash
 
 
 class EvalDataError(Exception):
@@ -56,7 +57,15 @@ def _sentences(text: str, s: EnrichSettings) -> list[dict]:
 
 def predict_suggestion(text: str, s: EnrichSettings) -> bool:
     """A text is a suggestion when any of its sentences is (the pipeline decides per sentence)."""
-    return any(row["is_suggestion"] for row in _sentences(text, s))
+    return predict_suggestions([text], s)[0]
+
+
+def predict_suggestions(texts: list[str], s: EnrichSettings) -> list[bool]:
+    """``predict_suggestion`` for many texts, with the production decision (rules, then the
+    classifier on one embedding batch of every candidate sentence)."""
+    rows = segment_items([(f"t{n}", text, "") for n, text in enumerate(texts)], s)
+    found = {row["item_id"] for row in rows if row["is_suggestion"]}
+    return [f"t{n}" in found for n in range(len(texts))]
 
 
 def binary_scores(gold: list[int], predicted: list[int]) -> dict[str, float]:
@@ -76,31 +85,50 @@ def eval_suggestions(path: Path, settings: Settings) -> dict[str, float]:
     except ValueError as err:
         raise EvalDataError(f"{path}: label must be 0 or 1 ({err})") from None
     s = EnrichSettings.from_settings(settings)
-    predicted = [int(predict_suggestion(r["text"], s)) for r in rows]
+    predicted = [int(p) for p in predict_suggestions([r["text"] for r in rows], s)]
     return {**binary_scores(gold, predicted), "n": len(rows)}
 
 
 def text_vectors(texts: list[str], s: EnrichSettings) -> np.ndarray:
-    """One vector per text, as the pipeline sees it: the mean of its suggestion sentences'
-    embeddings (a text with none is embedded whole)."""
-    parts: list[list[str]] = []
-    for text in texts:
-        suggestions = [r["sentence_text"] for r in _sentences(text, s) if r["is_suggestion"]]
-        parts.append(suggestions or [text])
-    flat = [p for group in parts for p in group]
-    vectors = embeddings.encode(s.model_id, flat, batch_size=s.batch_size)
-    out, start = [], 0
-    for group in parts:
-        out.append(grouping.unit(vectors[start : start + len(group)].mean(axis=0)))
-        start += len(group)
-    return np.asarray(out, dtype=np.float32)
+    """One unit vector per text: the text embedded whole, as one suggestion.
+
+    Each labelled text is taken as one suggestion, so the figure measures grouping alone
+    (detection is measured by ``ideas eval suggestions``). Many feature requests are implicit
+    ("no option to ..."); cutting them down to detected sentences lost topic words."""
+    return np.asarray(embeddings.encode(s.model_id, texts, batch_size=s.batch_size), np.float32)
 
 
-def group_texts(texts: list[str], s: EnrichSettings) -> list[str]:
-    """The idea id the production grouping gives each text, in file order."""
-    keys = [f"t{n}" for n in range(len(texts))]
+def group_texts(
+    texts: list[str], s: EnrichSettings, vectors: np.ndarray | None = None
+) -> list[str]:
+    """The idea id the production grouping gives each text, in file order: the texts arrive
+    one by one into an empty warehouse, after a reconsolidation would have fitted the grouping
+    space on them (when they reach ``grouping.min_corpus_for_fit``; else the model's shipped
+    space, else the raw space); copy-pasted texts join their twin (exact, then MinHash);
+    the others join the nearest idea at the configured threshold."""
+    gs = idea_store.defaults(s.grouping)
+    raw = text_vectors(texts, s) if vectors is None else vectors
+    space = grouping.choose_space(s.model_id, raw, gs.components_removed, gs.min_corpus_for_fit)
+    keys = [f"t{n:06d}" for n in range(len(texts))]
+    twins: dict[str, str] = {}
+    if gs.near_duplicates:
+        found, _ = near_duplicates.find_twins(texts, {}, {}, gs.near_duplicate_jaccard)
+        first_of_hash: dict[str, str] = {}
+        for key, text, twin in zip(keys, texts, found, strict=True):
+            h = text_hash(text)
+            if h in first_of_hash:
+                twins[key] = first_of_hash[h]
+            elif twin is not None:
+                twins[key] = keys[int(twin[1:])]
+            first_of_hash.setdefault(h, key)
     assignments = grouping.assign(
-        grouping.IdeaIndex(), keys, text_vectors(texts, s), s.idea_similarity
+        grouping.IdeaIndex(
+            linkage=gs.linkage, ann_min_ideas=gs.ann_min_ideas, ann_candidates=gs.ann_candidates
+        ),
+        keys,
+        space.project(raw),
+        idea_store.threshold(space, gs, s.idea_similarity),
+        twins=twins,
     )
     return [a.idea_id for a in assignments]
 

@@ -67,27 +67,29 @@ def run_step(step: str, *args: Any) -> dict[str, Any]:
 
 
 def channel_schedule(channel: str) -> str | None:
-    """The channel's ingest schedule from the config's ``airflow.schedules``, read at parse
-    time. Only that section is read, so a broken source elsewhere does not change it; a
-    missing or invalid file gives the default with a warning, never an import error."""
+    """The schedule of a channel's ingest DAG (or of ``reconsolidate``) from the config's
+    ``airflow.schedules``, read at parse time. Only that section is read, so a broken source
+    elsewhere does not change it; a missing or invalid file gives the default with a warning,
+    never an import error."""
     import yaml
 
     from idea_harvester.config import DEFAULT_SCHEDULES, AirflowSettings, resolve_config_path
 
     default = DEFAULT_SCHEDULES[channel]
+    dag_id = f"ideas_ingest_{channel}" if channel in CHANNELS else f"ideas_{channel}"
     path = resolve_config_path()
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         section = data.get("airflow") if isinstance(data, dict) else None
         return AirflowSettings.model_validate(section or {}).schedules[channel]
     except FileNotFoundError:
-        log.warning("config %s not found: ideas_ingest_%s runs %s", path, channel, default)
+        log.warning("config %s not found: %s runs %s", path, dag_id, default)
     except Exception as err:  # a DAG file must import, whatever the config holds
         log.warning(
-            "cannot read airflow.schedules from %s (%s): ideas_ingest_%s runs %s",
+            "cannot read airflow.schedules from %s (%s): %s runs %s",
             path,
             str(err).replace("\n", " "),
-            channel,
+            dag_id,
             default,
         )
     return default

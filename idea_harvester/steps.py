@@ -113,6 +113,34 @@ def enrich(settings: Settings, ctx: RunContext, progress: Progress = log.info) -
     return counts
 
 
+def reconsolidate(
+    settings: Settings, ctx: RunContext, progress: Progress = log.info
+) -> dict[str, Any]:
+    """Refit the grouping space and merge ideas that have become alike, in one transaction
+    (see idea_harvester/overrides.py): ids never change, merges are recorded, analysts'
+    "keep apart" decisions hold. Rebuild the marts afterwards."""
+    from idea_harvester.overrides import reconsolidate as run_reconsolidate
+
+    with _step_transaction(settings, ctx, "reconsolidate") as (con, counts):
+        counts.update(run_reconsolidate(con, settings, progress, run_id=ctx.run_id))
+    return counts
+
+
+def apply_override(settings: Settings, ctx: RunContext, action: str, **kwargs: Any) -> dict:
+    """An analyst's override (merge, move or keep_apart; see idea_harvester/overrides.py),
+    written through the same transaction and audit log as the pipeline steps."""
+    from idea_harvester import overrides
+
+    run = {
+        "merge": overrides.merge_ideas,
+        "move": overrides.move_mention,
+        "keep_apart": overrides.keep_apart,
+    }[action]
+    with _step_transaction(settings, ctx, f"override:{action}") as (con, counts):
+        counts.update(run(con, **kwargs))
+    return counts
+
+
 def build_marts(settings: Settings, ctx: RunContext) -> dict[str, Any]:
     """Rebuild the marts from core, in one transaction."""
     from warehouse.marts import SpikeWindow

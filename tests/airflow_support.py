@@ -32,7 +32,7 @@ from tests.feedgen import Entry, rss_document
 REPO = Path(__file__).resolve().parents[1]
 DAGS_FOLDER = REPO / "dags"
 INGEST_DAG_IDS = ("ideas_ingest_rss", "ideas_ingest_reddit", "ideas_ingest_blog_comments")
-DAG_IDS = (*INGEST_DAG_IDS, "ideas_load_enrich", "ideas_publish")
+DAG_IDS = (*INGEST_DAG_IDS, "ideas_load_enrich", "ideas_publish", "ideas_reconsolidate")
 CHAIN = ("ideas_ingest_rss", "ideas_load_enrich", "ideas_publish")  # what an RSS fetch starts
 HEAVY_MODULES = ("torch", "sentence_transformers", "transformers")
 WAREHOUSE_POOL = "warehouse_writer"

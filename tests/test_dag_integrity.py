@@ -51,7 +51,15 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             "custom.yml",
             base
             + yaml.safe_dump(
-                {"airflow": {"schedules": {"rss": "*/15 * * * *", "reddit": None}}},
+                {
+                    "airflow": {
+                        "schedules": {
+                            "rss": "*/15 * * * *",
+                            "reddit": None,
+                            "reconsolidate": "0 3 * * 0",
+                        }
+                    }
+                },
             ),
         ),
         "invalid": _config(
@@ -145,6 +153,20 @@ def test_publish_runs_on_the_marts_asset_in_the_writer_pool(parsed):
     assert dag["schedule_assets"] == [MARTS_ASSET]
     assert set(dag["tasks"]) == {"dashboard"}
     assert dag["tasks"]["dashboard"]["pool"] == "warehouse_writer"  # it records alerts
+
+
+def test_reconsolidate_runs_weekly_by_default_in_the_writer_pool_and_announces_the_marts(
+    reports,
+):
+    assert reports["missing"]["dags"]["ideas_reconsolidate"]["schedule"] == "@weekly"
+    dag = reports["custom"]["dags"]["ideas_reconsolidate"]
+    assert dag["schedule"] == "0 3 * * 0", "airflow.schedules.reconsolidate sets it"
+    tasks = dag["tasks"]
+    assert set(tasks) == {"reconsolidate", "build_marts", "snapshot"}
+    assert {t["pool"] for t in tasks.values()} == {"warehouse_writer"}
+    assert tasks["build_marts"]["upstream"] == ["reconsolidate"]
+    assert tasks["snapshot"]["upstream"] == ["build_marts"]
+    assert tasks["snapshot"]["outlets"] == [MARTS_ASSET], "publish follows a reconsolidation"
 
 
 def test_every_dag_runs_one_at_a_time_and_retries_with_exponential_backoff(parsed):

@@ -19,6 +19,11 @@ from transforms.labels import idea_label
         ("You should really ship a desktop app for Linux.", "Desktop app for Linux"),
         ("Add an option to hide completed tasks.", "Option to hide completed tasks"),
         (
+            "Please let us keep notebooks available offline on Android, like on iOS.",
+            "Keep notebooks available offline on Android",
+        ),
+        ("Allow me to export a whole notebook.", "Export a whole notebook"),
+        (
             "J'aimerais pouvoir exporter mes notes en Markdown, tout simplement.",
             "Exporter mes notes en Markdown",
         ),

@@ -93,10 +93,9 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Scenario:
     passwords = {"admin": secrets.token_urlsafe(12), "announcer": secrets.token_urlsafe(12)}
     with FeedServer() as server:
         url = server.add("/good.xml", af.good_feed(AT), headers=RSS)
-        # No clock: the ingest DAGs run only when triggered, so every run here is caused.
-        config = af.write_config(
-            work, {GOOD: url}, schedules=dict.fromkeys(("rss", "reddit", "blog_comments"))
-        )
+        # No clock: ingest and reconsolidate run only when triggered, so every run is caused.
+        unscheduled = dict.fromkeys(("rss", "reddit", "blog_comments", "reconsolidate"))
+        config = af.write_config(work, {GOOD: url}, schedules=unscheduled)
         settings = load_settings(config)
         result = Scenario(seconds=0.0, warehouse=settings.warehouse, dashboards=work / "dashboards")
         cluster = AirflowCluster(
@@ -119,7 +118,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Scenario:
             cluster.wait(
                 lambda: set(af.DAG_IDS) <= _dag_ids_parsed(cluster, admin),
                 deadline,
-                "the DAG processor to parse the five DAGs",
+                "the DAG processor to parse the six DAGs",
             )
             for dag_id in af.DAG_IDS:
                 cluster.api("PATCH", f"/api/v2/dags/{dag_id}", admin, json={"is_paused": False})
@@ -202,6 +201,7 @@ def test_one_manual_ingest_run_and_everything_else_from_asset_events(scenario):
     assert [r["run_type"] for r in runs["ideas_load_enrich"]] == ["asset_triggered"] * 2
     assert [r["run_type"] for r in runs["ideas_publish"]] == ["asset_triggered"] * 2
     assert runs["ideas_ingest_reddit"] == runs["ideas_ingest_blog_comments"] == []
+    assert runs["ideas_reconsolidate"] == []
     for dag_id in af.CHAIN:
         assert {r["state"] for r in runs[dag_id]} == {"success"}, dag_id
 

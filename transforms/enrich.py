@@ -19,14 +19,15 @@ import numpy as np
 import pyarrow as pa
 
 from connectors.base import sha1_hex
-from transforms import embeddings, grouping
+from transforms import embeddings, grouping, idea_store
+from transforms.classifier import load_classifier
 from transforms.labels import idea_label
 from transforms.language import detect_language_with_context
 from transforms.suggestions import detect_suggestion
 from transforms.text import html_to_text, split_sentences, text_hash
 
 if TYPE_CHECKING:
-    from idea_harvester.config import Settings
+    from idea_harvester.config import GroupingSettings, Settings
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,11 @@ class EnrichSettings:
     idea_similarity: float
     min_sentence_chars: int
     batch_size: int = 64
+    #: Suggestion classifier: "bundled" or a weights file; None = the rules alone decide.
+    classifier: str | None = None
+    classifier_threshold: float | None = None
+    #: Grouping knobs (idea_harvester.config.GroupingSettings); None = the defaults.
+    grouping: GroupingSettings | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EnrichSettings:
@@ -65,7 +71,19 @@ class EnrichSettings:
             idea_similarity=settings.thresholds.idea_similarity,
             min_sentence_chars=settings.thresholds.min_sentence_chars,
             batch_size=settings.model.batch_size,
+            **_detection_fields(settings),
+            grouping=settings.grouping,
         )
+
+
+def _detection_fields(settings: Settings) -> dict:
+    detection = getattr(settings, "detection", None)
+    if detection is None or not detection.classifier_enabled:
+        return {"classifier": None}
+    return {
+        "classifier": detection.classifier,
+        "classifier_threshold": detection.classifier_threshold,
+    }
 
 
 @contextmanager
@@ -84,10 +102,15 @@ def _insert_arrow(con: duckdb.DuckDBPyConnection, target: str, table: pa.Table) 
         con.execute(f"INSERT INTO {target} SELECT * FROM _arrow_rows")
 
 
-def segment_item(
+Embed = Callable[[list[str]], np.ndarray]
+ANALYST_CUE = "analyst label"
+CLASSIFIER_CUE = "classifier"
+
+
+def _rule_rows(
     item_id: str, content_html: str | None, content_hash: str, s: EnrichSettings
 ) -> list[dict]:
-    """One item's sentences with language and suggestion verdicts (pure)."""
+    """One item's sentences with language and the rules' verdicts (pure)."""
     text = html_to_text(content_html)
     rows = []
     for index, sentence in enumerate(split_sentences(text)):
@@ -113,7 +136,162 @@ def segment_item(
     return rows
 
 
-def _segment_new_items(con: duckdb.DuckDBPyConnection, s: EnrichSettings) -> tuple[int, int]:
+def _plain_embedder(s: EnrichSettings, model_id: str) -> Embed:
+    return lambda texts: embeddings.encode(model_id, texts, batch_size=s.batch_size)
+
+
+def classify_rows(rows: list[dict], s: EnrichSettings, embed: Embed | None = None) -> list[dict]:
+    """Decide every candidate sentence of ``rows`` (any number of items) with the rules and
+    the classifier in one batch, in place; without a classifier the rules' verdicts stay.
+
+    Candidates are sentences of at least ``min_sentence_chars`` (the cheap first stage); the
+    item is the context. ``embed`` must use the classifier's model (default: no cache)."""
+    if s.classifier is None:
+        return rows
+    clf = load_classifier(s.classifier)
+    candidates = [r for r in rows if len(r["sentence_text"]) >= s.min_sentence_chars]
+    if candidates:
+        probabilities, rules = clf.score_sentences(
+            [r["sentence_text"] for r in candidates],
+            [r["language"] for r in candidates],
+            embed or _plain_embedder(s, clf.model_id),
+            groups=[r["item_id"] for r in candidates],
+        )
+    else:
+        probabilities, rules = [], []
+    for row in rows:
+        row["is_suggestion"] = False
+    for row, p, rule in zip(candidates, probabilities, rules, strict=True):
+        row["is_suggestion"] = clf.decide(rule, p, s.classifier_threshold)
+        row["suggestion_score"] = round(float(p), 6)
+        if row["is_suggestion"] and not row["suggestion_cue"]:
+            row["suggestion_cue"] = CLASSIFIER_CUE
+    return rows
+
+
+def segment_items(
+    items: list[tuple[str, str | None, str]], s: EnrichSettings, embed: Embed | None = None
+) -> list[dict]:
+    """Sentences of many (item_id, content_html, content_hash) with language and the
+    production suggestion decision (rules + classifier, one embedding batch)."""
+    rows = [r for item in items for r in _rule_rows(item[0], item[1], item[2], s)]
+    return classify_rows(rows, s, embed)
+
+
+def segment_item(
+    item_id: str, content_html: str | None, content_hash: str, s: EnrichSettings
+) -> list[dict]:
+    """One item's sentences with language and suggestion verdicts."""
+    return segment_items([(item_id, content_html, content_hash)], s)
+
+
+def _cached_embedder(
+    con: duckdb.DuckDBPyConnection, s: EnrichSettings, model_id: str, progress: Progress
+) -> Embed:
+    """Embeds through the core.embeddings cache (by text hash and model): only texts never
+    embedded by ``model_id`` are encoded, and they are stored for the later steps."""
+
+    def embed(texts: list[str]) -> np.ndarray:
+        hashes = [text_hash(t) for t in texts]
+        known: dict[str, np.ndarray] = {}
+        wanted = pa.table({"text_hash": sorted(set(hashes))})
+        with _arrow_view(con, "_wanted_hashes", wanted):
+            for h, vector in con.execute(
+                "SELECT e.text_hash, e.embedding FROM core.embeddings e "
+                "JOIN _wanted_hashes w USING (text_hash) WHERE e.model_id = ?",
+                [model_id],
+            ).fetchall():
+                known[h] = np.asarray(vector, dtype=np.float32)
+        missing: dict[str, str] = {}
+        for h, t in zip(hashes, texts, strict=True):
+            if h not in known:
+                missing.setdefault(h, t)
+        if missing:
+            progress(f"embedding {len(missing)} new sentences for the suggestion classifier")
+            vectors = embeddings.encode(model_id, list(missing.values()), batch_size=s.batch_size)
+            known.update(zip(missing, vectors, strict=True))
+            table = pa.table(
+                {
+                    "text_hash": list(missing),
+                    "model_id": [model_id] * len(missing),
+                    "embedding": pa.array(list(vectors), type=pa.list_(pa.float32())),
+                }
+            )
+            _insert_arrow(con, "core.embeddings", table)
+        return np.asarray([known[h] for h in hashes], dtype=np.float32)
+
+    return embed
+
+
+def _honour_labels(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
+    """Analysts' labels (core.suggestion_labels) override the detector, in place."""
+    if not rows:
+        return
+    ids = pa.table({"sentence_id": [r["sentence_id"] for r in rows]})
+    with _arrow_view(con, "_row_ids", ids):
+        labels = dict(
+            con.execute(
+                "SELECT l.sentence_id, l.is_suggestion FROM core.suggestion_labels l "
+                "JOIN _row_ids USING (sentence_id)"
+            ).fetchall()
+        )
+    for row in rows:
+        if row["sentence_id"] in labels:
+            row["is_suggestion"] = bool(labels[row["sentence_id"]])
+            row["suggestion_score"] = 1.0 if row["is_suggestion"] else 0.0
+            row["suggestion_cue"] = ANALYST_CUE
+
+
+def _apply_new_labels(con: duckdb.DuckDBPyConnection) -> int:
+    """Bring sentences cut on earlier runs in line with labels recorded since: a sentence
+    labelled a suggestion joins core.suggestions (embedded and grouped by the later steps),
+    one labelled not a suggestion leaves core.suggestions and core.mentions."""
+    changed = con.execute(
+        """
+        SELECT c.sentence_id, l.is_suggestion FROM core.sentences c
+        JOIN core.suggestion_labels l USING (sentence_id)
+        WHERE c.is_suggestion <> l.is_suggestion OR c.suggestion_cue IS DISTINCT FROM ?
+        """,
+        [ANALYST_CUE],
+    ).fetchall()
+    if not changed:
+        return 0
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE relabelled AS "
+        "SELECT unnest(?::VARCHAR[]) AS sentence_id, unnest(?::BOOLEAN[]) AS is_suggestion",
+        [[c[0] for c in changed], [bool(c[1]) for c in changed]],
+    )
+    con.execute(
+        """
+        UPDATE core.sentences SET is_suggestion = r.is_suggestion,
+            suggestion_score = CASE WHEN r.is_suggestion THEN 1.0 ELSE 0.0 END,
+            suggestion_cue = ?
+        FROM relabelled r WHERE core.sentences.sentence_id = r.sentence_id
+        """,
+        [ANALYST_CUE],
+    )
+    for table in ("core.mentions", "core.suggestions"):
+        con.execute(
+            f"DELETE FROM {table} WHERE sentence_id IN "
+            "(SELECT sentence_id FROM relabelled WHERE NOT is_suggestion)"
+        )
+    con.execute(
+        """
+        INSERT INTO core.suggestions
+        SELECT c.sentence_id, c.item_id, c.sentence_text, c.text_hash, c.language,
+               c.suggestion_score, c.suggestion_cue
+        FROM core.sentences c JOIN relabelled r USING (sentence_id)
+        WHERE r.is_suggestion
+        ON CONFLICT (sentence_id) DO UPDATE SET
+            suggestion_score = excluded.suggestion_score, suggestion_cue = excluded.suggestion_cue
+        """
+    )
+    return len(changed)
+
+
+def _segment_new_items(
+    con: duckdb.DuckDBPyConnection, s: EnrichSettings, progress: Progress = log.info
+) -> tuple[int, int]:
     pending = con.execute(
         """
         SELECT r.item_id, r.content_html, r.content_hash FROM raw.items r
@@ -124,6 +302,9 @@ def _segment_new_items(con: duckdb.DuckDBPyConnection, s: EnrichSettings) -> tup
         """
     ).fetchall()
     if not pending:
+        relabelled = _apply_new_labels(con)
+        if relabelled:
+            progress(f"applied {relabelled} new analyst labels")
         return 0, 0
     # Edited items: drop what was derived from their previous version.
     con.execute(
@@ -132,7 +313,11 @@ def _segment_new_items(con: duckdb.DuckDBPyConnection, s: EnrichSettings) -> tup
     )
     for table in ("core.mentions", "core.suggestions", "core.sentences"):
         con.execute(f"DELETE FROM {table} WHERE item_id IN (SELECT item_id FROM pending_items)")
-    rows = [r for item in pending for r in segment_item(item[0], item[1], item[2], s)]
+    embed = None
+    if s.classifier is not None:
+        embed = _cached_embedder(con, s, load_classifier(s.classifier).model_id, progress)
+    rows = segment_items([tuple(item) for item in pending], s, embed)
+    _honour_labels(con, rows)
     if rows:
         _insert_arrow(con, "core.sentences", pa.Table.from_pylist(rows, schema=_SENTENCE_SCHEMA))
         con.execute(
@@ -144,6 +329,9 @@ def _segment_new_items(con: duckdb.DuckDBPyConnection, s: EnrichSettings) -> tup
             WHERE is_suggestion AND item_id IN (SELECT item_id FROM pending_items)
             """
         )
+    relabelled = _apply_new_labels(con)
+    if relabelled:
+        progress(f"applied {relabelled} new analyst labels")
     return len(pending), len(rows)
 
 
@@ -177,26 +365,24 @@ def _embed_missing(con: duckdb.DuckDBPyConnection, s: EnrichSettings, progress: 
     return len(missing)
 
 
-def _load_index(con: duckdb.DuckDBPyConnection, model_id: str) -> grouping.IdeaIndex:
-    rows = con.execute(
-        "SELECT idea_id, founding_sentence_id, centroid, count_members FROM core.ideas "
-        "WHERE model_id = ? ORDER BY first_mentioned_at, idea_id",
-        [model_id],
-    ).fetchall()
-    return grouping.IdeaIndex(
-        [
-            grouping.Idea(idea_id, founder, np.asarray(centroid, np.float32) * count, count)
-            for idea_id, founder, centroid, count in rows
-        ]
-    )
+def _load_index(
+    con: duckdb.DuckDBPyConnection, model_id: str, s: EnrichSettings | None = None
+) -> tuple[grouping.IdeaIndex, grouping.GroupingSpace]:
+    """The model's ideas with their centroids in the grouping space, and that space."""
+    gs = idea_store.defaults(s.grouping if s else None)
+    space = idea_store.active_space(con, model_id, gs)
+    return idea_store.load_index(con, model_id, space, gs), space
 
 
 def _group_new_suggestions(con: duckdb.DuckDBPyConnection, s: EnrichSettings) -> tuple[int, int]:
+    """Group suggestions without a mention yet, oldest first. In order: an analyst's move of
+    the suggestion (kept by every run), then a near-duplicate's idea (same or nearly the same
+    words), then the nearest idea in the grouping space, else a new idea."""
     new = con.execute(
         """
         SELECT g.sentence_id, e.embedding, r.source_name, r.channel, r.author,
                coalesce(r.published_at, r.fetched_at) AS mentioned_at, r.url, g.language,
-               g.item_id
+               g.item_id, g.suggestion_text, g.text_hash
         FROM core.suggestions g
         JOIN raw.items r USING (item_id)
         JOIN core.embeddings e ON e.text_hash = g.text_hash AND e.model_id = ?
@@ -205,12 +391,38 @@ def _group_new_suggestions(con: duckdb.DuckDBPyConnection, s: EnrichSettings) ->
         """,
         [s.model_id],
     ).fetchall()
+    # Bands of mentions that edited items removed.
+    con.execute(
+        "DELETE FROM core.near_duplicate_bands b WHERE NOT EXISTS "
+        "(SELECT 1 FROM core.mentions m WHERE m.sentence_id = b.sentence_id)"
+    )
     if not new:
         return 0, 0
-    index = _load_index(con, s.model_id)
+    gs = idea_store.defaults(s.grouping)
+    index, space = _load_index(con, s.model_id, s)
     keys = [row[0] for row in new]
-    vectors = np.asarray([row[1] for row in new], dtype=np.float32)
-    assignments = grouping.assign(index, keys, vectors, s.idea_similarity)
+    vectors = space.project(np.asarray([row[1] for row in new], dtype=np.float32))
+    fixed: dict[str, str] = {}
+    twins: dict[str, str] = {}
+    bands: list[list[str]] = []
+    if gs.near_duplicates:
+        fixed, twins, bands = idea_store.near_duplicate_twins(
+            con,
+            keys,
+            [row[9] for row in new],
+            [row[10] for row in new],
+            gs.near_duplicate_jaccard,
+        )
+    fixed.update(idea_store.pinned(con, keys))  # an analyst's move wins over a twin
+    assignments = grouping.assign(
+        index,
+        keys,
+        vectors,
+        idea_store.threshold(space, gs, s.idea_similarity),
+        fixed=fixed,
+        redirects=idea_store.redirects(con),
+        twins=twins,
+    )
     mentions = pa.table(
         {
             "sentence_id": keys,
@@ -226,36 +438,36 @@ def _group_new_suggestions(con: duckdb.DuckDBPyConnection, s: EnrichSettings) ->
         }
     )
     _insert_arrow(con, "core.mentions", mentions)
+    if bands:
+        band_rows = pa.table(
+            {
+                "sentence_id": [k for k, b in zip(keys, bands, strict=True) for _ in b],
+                "band_key": [bk for b in bands for bk in b],
+            }
+        )
+        with _arrow_view(con, "_bands", band_rows):
+            con.execute(
+                "INSERT OR IGNORE INTO core.near_duplicate_bands SELECT DISTINCT * FROM _bands"
+            )
     touched = {a.idea_id for a in assignments}
-    ideas = pa.table(
+    founders = pa.table(
         {
-            "idea_id": [i.idea_id for i in index.ideas if i.idea_id in touched],
-            "founding_sentence_id": [i.founding_key for i in index.ideas if i.idea_id in touched],
-            "centroid": pa.array(
-                [
-                    (i.centroid_sum / i.count_members).astype(np.float32)
-                    for i in index.ideas
-                    if i.idea_id in touched
-                ],
-                type=pa.list_(pa.float32()),
-            ),
+            "idea_id": [a.idea_id for a in assignments if a.is_new_idea],
+            "founding_sentence_id": [a.key for a in assignments if a.is_new_idea],
         }
     )
-    with _arrow_view(con, "_touched_ideas", ideas):
+    with _arrow_view(con, "_new_ideas", founders):
         con.execute(
             """
             INSERT INTO core.ideas (idea_id, model_id, founding_sentence_id,
-                representative_sentence_id, centroid, count_members, first_mentioned_at)
-            SELECT i.idea_id, ?, i.founding_sentence_id, i.founding_sentence_id, i.centroid,
-                   (SELECT count(*) FROM core.mentions m WHERE m.idea_id = i.idea_id),
-                   (SELECT min(mentioned_at) FROM core.mentions m WHERE m.idea_id = i.idea_id)
-            FROM _touched_ideas i
-            ON CONFLICT (idea_id) DO UPDATE SET
-                centroid = excluded.centroid, count_members = excluded.count_members,
-                first_mentioned_at = excluded.first_mentioned_at
+                representative_sentence_id, centroid, count_members)
+            SELECT idea_id, ?, founding_sentence_id, founding_sentence_id, []::FLOAT[], 0
+            FROM _new_ideas
+            ON CONFLICT (idea_id) DO NOTHING
             """,
             [s.model_id],
         )
+    idea_store.recompute_centroids(con, s.model_id, space, touched)
     _refresh_representatives(con, touched)
     return len(new), sum(a.is_new_idea for a in assignments)
 
@@ -316,7 +528,7 @@ def enrich(
     con: duckdb.DuckDBPyConnection, s: EnrichSettings, progress: Progress = log.info
 ) -> dict[str, int]:
     """Do all pending enrichment in the caller's transaction; returns counts of new work."""
-    items, sentences = _segment_new_items(con, s)
+    items, sentences = _segment_new_items(con, s, progress)
     progress(f"segmented {items} new or edited items into {sentences} sentences")
     embedded = _embed_missing(con, s, progress)
     grouped, new_ideas = _group_new_suggestions(con, s)

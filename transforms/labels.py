@@ -28,6 +28,7 @@ _CUES = [
     r"any\s+chance\s+(of\s+|you\s+could\s+|that\s+)?",
     r"why\s+not\s+",
     r"(consider|think\s+about)\s+",
+    r"(let|allow)\s+(us|me|users|people)\s+(to\s+)?",
     r"(add|make|let|bring|support|include|allow|offer|provide|ship|implement|give\s+us|"
     r"integrate|enable|show)\s+",
     # French

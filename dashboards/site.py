@@ -13,6 +13,7 @@ Layout of ``out_dir`` (open ``index.html`` from disk; nothing is fetched from th
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +21,7 @@ from pathlib import Path
 import duckdb
 
 from dashboards.context import IDEA_DIR, Options, SiteContext, idea_filename
-from dashboards.data import iter_mentions, load_site_data
+from dashboards.data import iter_mentions, load_site_data, tables
 from dashboards.exports import ExportFile, write_exports
 from dashboards.files import write_assets, write_atomic
 from dashboards.pages import alert_log, emerging, idea, ideas, overview
@@ -97,7 +98,39 @@ def build_site(
         count += 1
 
     keep = {idea_filename(i) for i in ctx.ideas_by_id}
+    for from_id, to_id in merged_ideas(con).items():
+        if idea_filename(to_id) in keep and idea_filename(from_id) not in keep:
+            written += write_atomic(folder / idea_filename(from_id), redirect_page(from_id, to_id))
+            keep.add(idea_filename(from_id))
     for stale in folder.glob("*.html"):
         if stale.name not in keep:
             stale.unlink()
     return SiteReport(index=out / "index.html", pages=count, page_bytes=written, exports=exports)
+
+
+def merged_ideas(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Merged idea id -> the idea that finally absorbed it (``core.idea_redirects``, chains
+    followed), so links saved before a merge keep working."""
+    if "core.idea_redirects" not in tables(con):
+        return {}
+    step = dict(con.execute("SELECT from_idea_id, to_idea_id FROM core.idea_redirects").fetchall())
+    out = {}
+    for start in step:
+        seen, at = {start}, step[start]
+        while at in step and at not in seen:
+            seen.add(at)
+            at = step[at]
+        out[start] = at
+    return out
+
+
+def redirect_page(from_id: str, to_id: str) -> str:
+    """A page at a merged idea's old address that sends the reader to the surviving idea."""
+    target = html.escape(idea_filename(to_id), quote=True)
+    return (
+        '<!doctype html>\n<html><head><meta charset="utf-8">'
+        f'<meta http-equiv="refresh" content="0; url={target}">'
+        f"<title>Idea {html.escape(from_id)} was merged</title></head><body>"
+        f"<p>Idea {html.escape(from_id)} was merged into "
+        f'<a href="{target}">{html.escape(to_id)}</a>.</p></body></html>\n'
+    )

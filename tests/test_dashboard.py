@@ -401,3 +401,26 @@ def test_generation_reads_no_clock(tmp_path: Path) -> None:
     for name, page in _pages(tmp_path / "one").items():
         assert (tmp_path / "two" / name).read_text(encoding="utf-8") == page, name
     assert date(2026, 11, 27).isoformat() in (tmp_path / "one" / "index.html").read_text()
+
+
+def test_a_merged_ideas_old_page_sends_readers_to_the_surviving_idea(tmp_path: Path) -> None:
+    from dashboards.context import IDEA_DIR
+
+    con = open_warehouse(tmp_path / "wh.duckdb")
+    fill_marts(con, LABELS, _mentions())
+    survivor = sorted(LABELS)[0]
+    for old, new in (("idea-old", "idea-mid"), ("idea-mid", survivor), ("idea-x", "idea-gone")):
+        con.execute(
+            "INSERT INTO core.idea_redirects (from_idea_id, to_idea_id, reason, decided_at) "
+            "VALUES (?, ?, 'analyst', ?)",
+            [old, new, RUN_AT],
+        )
+    build_site(con, tmp_path / "site", run_at=RUN_AT)
+    con.close()
+    folder = tmp_path / "site" / IDEA_DIR
+    for old in ("idea-old", "idea-mid"):  # a chain of merges ends at the survivor
+        page = (folder / idea_filename(old)).read_text(encoding="utf-8")
+        assert f'url={idea_filename(survivor)}"' in page, old
+        assert f'href="{idea_filename(survivor)}"' in page
+    assert not (folder / idea_filename("idea-x")).exists(), "no page to send readers to"
+    assert (folder / idea_filename(survivor)).read_text(encoding="utf-8") != page

@@ -33,12 +33,11 @@ from pathlib import Path
 import numpy as np
 
 from transforms.suggestions import (
-    _LANG_RULES,  # the rule tables: the negative evidence is not part of the verdict
     SUGGESTION_THRESHOLD,
-    _fire,
-    _noisy_or,
-    detect_suggestion,
+    cue_evidence,
+    noisy_or,
     normalize_cues,
+    verdict_from,
 )
 
 __all__ = [
@@ -84,27 +83,17 @@ class ClassifierError(Exception):
     """The weights file is missing or malformed; the message names the file and the problem."""
 
 
-def negative_evidence(sentence: str, language: str) -> dict[str, float]:
-    """The rule detector's negative cues (how-to question, bug report, thanks...) that fire."""
-    text = normalize_cues(sentence or "")
-    fired: dict[str, float] = {}
-    for lang in [language] if language in _LANG_RULES else list(_LANG_RULES):
-        for name, weight in _fire(_LANG_RULES[lang][1], text).items():
-            fired[name] = max(fired.get(name, 0.0), weight)
-    return fired
-
-
 def rule_features(sentence: str, language: str) -> np.ndarray:
     """The rule detector's evidence about one sentence, as the numbers of ``RULE_FEATURES``."""
-    verdict = detect_suggestion(sentence, language)
-    negatives = negative_evidence(sentence, language)
+    positives, negatives = cue_evidence(sentence, language)
+    verdict = verdict_from(positives, negatives)
     words = len(sentence.split())
     return np.array(
         [
             verdict.score,
             1.0 if verdict.cue else 0.0,
             1.0 if verdict.score >= SUGGESTION_THRESHOLD else 0.0,
-            _noisy_or(list(negatives.values())),
+            noisy_or(list(negatives.values())),
             1.0
             if _HOWTO & negatives.keys() or _HOWTO_EXTRA.search(normalize_cues(sentence))
             else 0.0,

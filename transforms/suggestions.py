@@ -821,7 +821,7 @@ _LANG_RULES: dict[str, tuple[tuple[_Rule, ...], tuple[_Rule, ...]]] = {
 }
 
 
-def _noisy_or(weights: list[float]) -> float:
+def noisy_or(weights: list[float]) -> float:
     remaining = 1.0
     for weight in weights:
         remaining *= 1.0 - weight
@@ -839,26 +839,36 @@ def _fire(rules: tuple[_Rule, ...], text: str) -> dict[str, float]:
     return fired
 
 
-def detect_suggestion(sentence: str, language: str) -> SuggestionVerdict:
-    """Score one sentence; ``language`` is "en", "fr" or "und" (anything else: both rule sets).
-
-    score = noisy-OR(positive cues) - noisy-OR(negative evidence), clipped to [0, 1].
-    """
+def cue_evidence(sentence: str, language: str) -> tuple[dict[str, float], dict[str, float]]:
+    """The positive cues and the negative evidence (how-to question, bug report, thanks...)
+    that fire on one sentence, each with its weight; ``language`` as in detect_suggestion."""
     text = normalize_cues(sentence or "")
-    if not text:
-        return SuggestionVerdict(False, 0.0, None)
-    languages = [language] if language in _LANG_RULES else list(_LANG_RULES)
     positives: dict[str, float] = {}
     negatives: dict[str, float] = {}
-    for lang in languages:
+    if not text:
+        return positives, negatives
+    for lang in [language] if language in _LANG_RULES else list(_LANG_RULES):
         pos_rules, neg_rules = _LANG_RULES[lang]
         for name, weight in _fire(pos_rules, text).items():
             positives[name] = max(positives.get(name, 0.0), weight)
         for name, weight in _fire(neg_rules, text).items():
             negatives[name] = max(negatives.get(name, 0.0), weight)
+    return positives, negatives
+
+
+def verdict_from(positives: dict[str, float], negatives: dict[str, float]) -> SuggestionVerdict:
+    """score = noisy-OR(positive cues) - noisy-OR(negative evidence), clipped to [0, 1]."""
     if not positives:
         return SuggestionVerdict(False, 0.0, None)
-    score = _noisy_or(list(positives.values())) - _noisy_or(list(negatives.values()))
+    score = noisy_or(list(positives.values())) - noisy_or(list(negatives.values()))
     score = round(min(1.0, max(0.0, score)), 3)
     cue = max(positives.items(), key=lambda item: item[1])[0]
     return SuggestionVerdict(score >= SUGGESTION_THRESHOLD, score, cue)
+
+
+def detect_suggestion(sentence: str, language: str) -> SuggestionVerdict:
+    """Score one sentence; ``language`` is "en", "fr" or "und" (anything else: both rule sets).
+
+    score = noisy-OR(positive cues) - noisy-OR(negative evidence), clipped to [0, 1].
+    """
+    return verdict_from(*cue_evidence(sentence, language))

@@ -113,15 +113,11 @@ def merged_ideas(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     followed), so links saved before a merge keep working."""
     if "core.idea_redirects" not in tables(con):
         return {}
-    step = dict(con.execute("SELECT from_idea_id, to_idea_id FROM core.idea_redirects").fetchall())
-    out = {}
-    for start in step:
-        seen, at = {start}, step[start]
-        while at in step and at not in seen:
-            seen.add(at)
-            at = step[at]
-        out[start] = at
-    return out
+    from transforms.grouping import resolve
+    from transforms.idea_store import redirects
+
+    merged = redirects(con)
+    return {from_id: resolve(merged, from_id) for from_id in merged}
 
 
 def redirect_page(from_id: str, to_id: str) -> str:

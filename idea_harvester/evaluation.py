@@ -113,14 +113,7 @@ def group_texts(
     twins: dict[str, str] = {}
     if gs.near_duplicates:
         found, _ = near_duplicates.find_twins(texts, {}, {}, gs.near_duplicate_jaccard)
-        first_of_hash: dict[str, str] = {}
-        for key, text, twin in zip(keys, texts, found, strict=True):
-            h = text_hash(text)
-            if h in first_of_hash:
-                twins[key] = first_of_hash[h]
-            elif twin is not None:
-                twins[key] = keys[int(twin[1:])]
-            first_of_hash.setdefault(h, key)
+        _, twins = near_duplicates.resolve_twins(keys, [text_hash(t) for t in texts], found)
     assignments = grouping.assign(
         grouping.IdeaIndex(
             linkage=gs.linkage, ann_min_ideas=gs.ann_min_ideas, ann_candidates=gs.ann_candidates

@@ -56,7 +56,7 @@ def _idea(con: duckdb.DuckDBPyConnection, idea_id: str, role: str) -> tuple[str,
 
 
 def _refresh(con: duckdb.DuckDBPyConnection, model_id: str, idea_ids: set[str]) -> None:
-    from transforms.enrich import _refresh_representatives
+    from transforms.enrich import refresh_representatives
 
     space = idea_store.stored_space(con, model_id) or grouping.GroupingSpace()
     idea_store.recompute_centroids(con, model_id, space, idea_ids)
@@ -65,7 +65,7 @@ def _refresh(con: duckdb.DuckDBPyConnection, model_id: str, idea_ids: set[str]) 
         "WHERE m.idea_id = core.ideas.idea_id) WHERE idea_id IN (SELECT unnest(?::VARCHAR[]))",
         [sorted(idea_ids)],
     )
-    _refresh_representatives(con, idea_ids)
+    refresh_representatives(con, idea_ids)
 
 
 def _pair(a: str, b: str) -> tuple[str, str]:
@@ -222,7 +222,7 @@ def reconsolidate(
     space = idea_store.active_space(con, model_id, gs)
     refitted = False
     if gs.refit_on_reconsolidate and gs.components_removed > 0:
-        (count,) = con.execute("SELECT count(DISTINCT text_hash) FROM core.suggestions").fetchone()
+        count = idea_store.corpus_size(con)
         if count >= gs.min_corpus_for_fit:
             fitted = grouping.fit_space(
                 idea_store.corpus_vectors(con, model_id), gs.components_removed

@@ -47,6 +47,20 @@ def write_config(folder: Path, sources: list[dict]) -> Settings:
     return load_settings(path)
 
 
+def loaded_feed_warehouse(feed_server, folder: Path) -> Settings:
+    """A warehouse in ``folder`` after one full run over the standard feed (config at
+    ``folder / "ideas.yml"``)."""
+    from idea_harvester.run_context import RunContext
+    from idea_harvester.steps import run_all
+
+    feed_server.add("/f.rss", feed_bytes(), headers={"Content-Type": "application/rss+xml"})
+    settings = write_config(
+        folder, [{"name": "forum", "channel": "rss", "url": feed_server.url("/f.rss")}]
+    )
+    run_all(settings, RunContext.now(), progress=lambda m: None)
+    return settings
+
+
 def table_fingerprints(db: Path, skip_columns: dict[str, list[str]] | None = None) -> dict:
     """Row count and content checksum of every table in the warehouse."""
     skip_columns = skip_columns or {}

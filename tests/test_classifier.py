@@ -19,7 +19,7 @@ from idea_harvester.evaluation import EvalDataError
 from idea_harvester.run_context import RunContext
 from idea_harvester.steps import run_all
 from idea_harvester.training import train_classifier
-from tests.pipeline_support import feed_bytes, write_config
+from tests.pipeline_support import loaded_feed_warehouse
 from transforms import embeddings
 from transforms.classifier import (
     RULE_FEATURES,
@@ -224,23 +224,17 @@ def test_cli_train_classifier_then_eval_with_the_new_weights(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)["n"] == 2
 
 
-def test_help_of_the_new_commands():
-    parser_help = []
-    for command in ("train-classifier", "label"):
-        with pytest.raises(SystemExit):
+def test_help_of_the_new_commands(capsys):
+    for command, option in (("train-classifier", "--data"), ("label", "--yes")):
+        with pytest.raises(SystemExit) as exit_:
             main([command, "--help"])
-        parser_help.append(command)
-    assert parser_help == ["train-classifier", "label"]
+        assert exit_.value.code == 0, command  # an unknown command exits 2
+        assert option in capsys.readouterr().out, command
 
 
 @pytest.fixture
 def loaded(feed_server, tmp_path):
-    feed_server.add("/f.rss", feed_bytes(), headers={"Content-Type": "application/rss+xml"})
-    settings = write_config(
-        tmp_path, [{"name": "forum", "channel": "rss", "url": feed_server.url("/f.rss")}]
-    )
-    run_all(settings, RunContext.now(), progress=lambda m: None)
-    return settings
+    return loaded_feed_warehouse(feed_server, tmp_path)
 
 
 def _sentence(settings: Settings, like: str) -> tuple[str, bool]:

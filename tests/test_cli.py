@@ -10,18 +10,12 @@ import pytest
 
 from idea_harvester.cli import main
 from idea_harvester.config import load_settings
-from idea_harvester.run_context import RunContext
-from idea_harvester.steps import run_all
-from tests.pipeline_support import feed_bytes, write_config
+from tests.pipeline_support import loaded_feed_warehouse
 
 
 @pytest.fixture
 def loaded(feed_server, tmp_path):
-    feed_server.add("/f.rss", feed_bytes(), headers={"Content-Type": "application/rss+xml"})
-    settings = write_config(
-        tmp_path, [{"name": "forum", "channel": "rss", "url": feed_server.url("/f.rss")}]
-    )
-    run_all(settings, RunContext.now(), progress=lambda m: None)
+    loaded_feed_warehouse(feed_server, tmp_path)
     return tmp_path / "ideas.yml"
 
 

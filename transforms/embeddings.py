@@ -60,7 +60,7 @@ _PROBES = [
     "ok",
 ]
 
-_lock = threading.Lock()
+_lock = threading.RLock()  # re-entrant: the preset's loader loads its USE half by name
 
 
 class ModelError(Exception):
@@ -142,7 +142,8 @@ def concatenate(
 
 
 def _use_e5_small(precision: str = "auto") -> Encoder:
-    use, e5 = _use_multilingual(), _e5_small()
+    # The USE half is the default model's loaded instance (the classifier may use it too).
+    use, e5 = load_model(DEFAULT_MODEL), _e5_small()
     return lambda texts: concatenate(use(texts), e5(texts), QUALITY_USE_WEIGHT)
 
 

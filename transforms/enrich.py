@@ -9,8 +9,7 @@ in core.mentions are grouped.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -25,6 +24,7 @@ from transforms.labels import idea_label
 from transforms.language import detect_language_with_context
 from transforms.suggestions import detect_suggestion
 from transforms.text import html_to_text, split_sentences, text_hash
+from warehouse.db import arrow_view
 
 if TYPE_CHECKING:
     from idea_harvester.config import GroupingSettings, Settings
@@ -86,19 +86,23 @@ def _detection_fields(settings: Settings) -> dict:
     }
 
 
-@contextmanager
-def _arrow_view(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> Iterator[None]:
-    """Expose an Arrow table to SQL as ``name`` for the duration of the block."""
-    con.register(name, table)
-    try:
-        yield
-    finally:
-        con.unregister(name)
+def _store_embeddings(
+    con: duckdb.DuckDBPyConnection, model_id: str, hashes: list[str], vectors: np.ndarray
+) -> None:
+    """Add vectors to the core.embeddings cache (by text hash and model)."""
+    table = pa.table(
+        {
+            "text_hash": hashes,
+            "model_id": [model_id] * len(hashes),
+            "embedding": pa.array(list(vectors), type=pa.list_(pa.float32())),
+        }
+    )
+    _insert_arrow(con, "core.embeddings", table)
 
 
 def _insert_arrow(con: duckdb.DuckDBPyConnection, target: str, table: pa.Table) -> None:
     """Bulk insert through Arrow (executemany is ~200x slower)."""
-    with _arrow_view(con, "_arrow_rows", table):
+    with arrow_view(con, "_arrow_rows", table):
         con.execute(f"INSERT INTO {target} SELECT * FROM _arrow_rows")
 
 
@@ -195,7 +199,7 @@ def _cached_embedder(
         hashes = [text_hash(t) for t in texts]
         known: dict[str, np.ndarray] = {}
         wanted = pa.table({"text_hash": sorted(set(hashes))})
-        with _arrow_view(con, "_wanted_hashes", wanted):
+        with arrow_view(con, "_wanted_hashes", wanted):
             for h, vector in con.execute(
                 "SELECT e.text_hash, e.embedding FROM core.embeddings e "
                 "JOIN _wanted_hashes w USING (text_hash) WHERE e.model_id = ?",
@@ -210,14 +214,7 @@ def _cached_embedder(
             progress(f"embedding {len(missing)} new sentences for the suggestion classifier")
             vectors = embeddings.encode(model_id, list(missing.values()), batch_size=s.batch_size)
             known.update(zip(missing, vectors, strict=True))
-            table = pa.table(
-                {
-                    "text_hash": list(missing),
-                    "model_id": [model_id] * len(missing),
-                    "embedding": pa.array(list(vectors), type=pa.list_(pa.float32())),
-                }
-            )
-            _insert_arrow(con, "core.embeddings", table)
+            _store_embeddings(con, model_id, list(missing), vectors)
         return np.asarray([known[h] for h in hashes], dtype=np.float32)
 
     return embed
@@ -228,7 +225,7 @@ def _honour_labels(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
     if not rows:
         return
     ids = pa.table({"sentence_id": [r["sentence_id"] for r in rows]})
-    with _arrow_view(con, "_row_ids", ids):
+    with arrow_view(con, "_row_ids", ids):
         labels = dict(
             con.execute(
                 "SELECT l.sentence_id, l.is_suggestion FROM core.suggestion_labels l "
@@ -301,11 +298,17 @@ def _segment_new_items(
         ORDER BY r.item_id
         """
     ).fetchall()
-    if not pending:
-        relabelled = _apply_new_labels(con)
-        if relabelled:
-            progress(f"applied {relabelled} new analyst labels")
-        return 0, 0
+    rows = _segment_pending(con, pending, s, progress) if pending else []
+    relabelled = _apply_new_labels(con)
+    if relabelled:
+        progress(f"applied {relabelled} new analyst labels")
+    return len(pending), len(rows)
+
+
+def _segment_pending(
+    con: duckdb.DuckDBPyConnection, pending: list[tuple], s: EnrichSettings, progress: Progress
+) -> list[dict]:
+    """Replace the sentences and suggestions of the pending (new or edited) items."""
     # Edited items: drop what was derived from their previous version.
     con.execute(
         "CREATE OR REPLACE TEMP TABLE pending_items AS SELECT unnest(?::VARCHAR[]) AS item_id",
@@ -329,10 +332,7 @@ def _segment_new_items(
             WHERE is_suggestion AND item_id IN (SELECT item_id FROM pending_items)
             """
         )
-    relabelled = _apply_new_labels(con)
-    if relabelled:
-        progress(f"applied {relabelled} new analyst labels")
-    return len(pending), len(rows)
+    return rows
 
 
 def _embed_missing(con: duckdb.DuckDBPyConnection, s: EnrichSettings, progress: Progress) -> int:
@@ -354,24 +354,8 @@ def _embed_missing(con: duckdb.DuckDBPyConnection, s: EnrichSettings, progress: 
         batch_size=s.batch_size,
         progress=lambda done, total: progress(f"  embedded {done}/{total}"),
     )
-    table = pa.table(
-        {
-            "text_hash": [h for h, _ in missing],
-            "model_id": [s.model_id] * len(missing),
-            "embedding": pa.array(list(vectors), type=pa.list_(pa.float32())),
-        }
-    )
-    _insert_arrow(con, "core.embeddings", table)
+    _store_embeddings(con, s.model_id, [h for h, _ in missing], vectors)
     return len(missing)
-
-
-def _load_index(
-    con: duckdb.DuckDBPyConnection, model_id: str, s: EnrichSettings | None = None
-) -> tuple[grouping.IdeaIndex, grouping.GroupingSpace]:
-    """The model's ideas with their centroids in the grouping space, and that space."""
-    gs = idea_store.defaults(s.grouping if s else None)
-    space = idea_store.active_space(con, model_id, gs)
-    return idea_store.load_index(con, model_id, space, gs), space
 
 
 def _group_new_suggestions(con: duckdb.DuckDBPyConnection, s: EnrichSettings) -> tuple[int, int]:
@@ -399,7 +383,8 @@ def _group_new_suggestions(con: duckdb.DuckDBPyConnection, s: EnrichSettings) ->
     if not new:
         return 0, 0
     gs = idea_store.defaults(s.grouping)
-    index, space = _load_index(con, s.model_id, s)
+    space = idea_store.active_space(con, s.model_id, gs)
+    index = idea_store.load_index(con, s.model_id, space, gs)
     keys = [row[0] for row in new]
     vectors = space.project(np.asarray([row[1] for row in new], dtype=np.float32))
     fixed: dict[str, str] = {}
@@ -445,7 +430,7 @@ def _group_new_suggestions(con: duckdb.DuckDBPyConnection, s: EnrichSettings) ->
                 "band_key": [bk for b in bands for bk in b],
             }
         )
-        with _arrow_view(con, "_bands", band_rows):
+        with arrow_view(con, "_bands", band_rows):
             con.execute(
                 "INSERT OR IGNORE INTO core.near_duplicate_bands SELECT DISTINCT * FROM _bands"
             )
@@ -456,7 +441,7 @@ def _group_new_suggestions(con: duckdb.DuckDBPyConnection, s: EnrichSettings) ->
             "founding_sentence_id": [a.key for a in assignments if a.is_new_idea],
         }
     )
-    with _arrow_view(con, "_new_ideas", founders):
+    with arrow_view(con, "_new_ideas", founders):
         con.execute(
             """
             INSERT INTO core.ideas (idea_id, model_id, founding_sentence_id,
@@ -468,11 +453,11 @@ def _group_new_suggestions(con: duckdb.DuckDBPyConnection, s: EnrichSettings) ->
             [s.model_id],
         )
     idea_store.recompute_centroids(con, s.model_id, space, touched)
-    _refresh_representatives(con, touched)
+    refresh_representatives(con, touched)
     return len(new), sum(a.is_new_idea for a in assignments)
 
 
-def _refresh_representatives(con: duckdb.DuckDBPyConnection, idea_ids: set[str]) -> None:
+def refresh_representatives(con: duckdb.DuckDBPyConnection, idea_ids: set[str]) -> None:
     """The representative of an idea is its member closest to the centroid; the idea's label
     is cut from it."""
     con.execute(
@@ -505,7 +490,7 @@ def _refresh_representatives(con: duckdb.DuckDBPyConnection, idea_ids: set[str])
             "label": [idea_label(text) for _, text in representatives],
         }
     )
-    with _arrow_view(con, "_idea_labels", labels):
+    with arrow_view(con, "_idea_labels", labels):
         con.execute(
             "UPDATE core.ideas SET label = l.label FROM _idea_labels l "
             "WHERE core.ideas.idea_id = l.idea_id"

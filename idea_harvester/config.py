@@ -145,10 +145,11 @@ class DetectionSettings(_Strict):
     """How sentences are judged to be suggestions (see transforms/classifier.py).
 
     With ``classifier_enabled``, every candidate sentence (at least
-    ``thresholds.min_sentence_chars`` long) is embedded and scored by a logistic regression on
-    its embedding and the rule detector's evidence; a suggestion is a strong rule hit or a
-    probability of at least the threshold. ``classifier`` is ``"bundled"`` (the shipped
-    weights, trained on Mini-BAR) or a weights JSON written by ``ideas train-classifier``.
+    ``thresholds.min_sentence_chars`` long) that the lexical ``prefilter`` keeps is embedded
+    and scored by a logistic regression on its embedding and the rule detector's evidence; a
+    suggestion is a strong rule hit or a probability of at least the threshold.
+    ``classifier`` is ``"bundled"`` (the shipped weights, trained on Mini-BAR) or a weights
+    JSON written by ``ideas train-classifier``.
     Off, the rules alone decide (``thresholds.suggestion_min_score``). Analysts' labels
     (``ideas label``) override both.
     """
@@ -157,6 +158,9 @@ class DetectionSettings(_Strict):
     classifier: str = Field(default="bundled", min_length=1)
     #: Probability needed; null = the threshold stored in the weights file.
     classifier_threshold: float | None = Field(default=None, gt=0, lt=1)
+    #: The weights' lexical prefilter clears most sentences the classifier would reject
+    #: before they are embedded (about 1% of its suggestions lost; see transforms/prefilter.py).
+    prefilter: bool = True
 
 
 class GroupingSettings(_Strict):

@@ -35,6 +35,7 @@ from transforms.classifier import (
     unit_mean,
 )
 from transforms.language import detect_language_with_context
+from transforms.prefilter import fit_prefilter
 from transforms.text import html_to_text, split_sentences
 
 Progress = Callable[[str], None]
@@ -45,6 +46,8 @@ DEFAULT_RULE_DECIDES: float | None = None
 DEFAULT_VETO_HOWTO = True
 #: A question without a request cue needs this probability (forums ask many questions).
 DEFAULT_QUESTION_THRESHOLD: float | None = 0.85
+#: Share of the classifier's own suggestions the lexical prefilter must keep (cross-validated).
+DEFAULT_PREFILTER_RECALL = 0.99
 
 
 def _stderr(message: str) -> None:
@@ -208,6 +211,29 @@ def cross_validate(
     return {**binary_scores(labels, predicted.tolist()), "folds": folds}
 
 
+def distil_prefilter(
+    clf: SuggestionClassifier,
+    texts: Sequence[LabelledText],
+    features: list[np.ndarray],
+    target_recall: float = DEFAULT_PREFILTER_RECALL,
+):
+    """The lexical first stage, trained to predict ``clf``'s decisions on the training
+    sentences (each distinct sentence once); None when they are too few."""
+    decided: dict[str, tuple[np.ndarray, bool]] = {}
+    for text, rows in zip(texts, features, strict=True):
+        probabilities = clf.probabilities(rows)
+        for sentence, row, p in zip(text.sentences, rows, probabilities, strict=True):
+            rules = row[-len(RULE_FEATURES) :]
+            decided[sentence] = (rules, clf.decide(rules, p))
+    sentences = list(decided)
+    return fit_prefilter(
+        sentences,
+        np.vstack([decided[s][0] for s in sentences]),
+        [decided[s][1] for s in sentences],
+        target_recall=target_recall,
+    )
+
+
 def train_on_texts(
     texts: Sequence[LabelledText],
     model_id: str,
@@ -219,10 +245,13 @@ def train_on_texts(
     veto_howto: bool = DEFAULT_VETO_HOWTO,
     use_context: bool = False,
     cv: bool = True,
+    prefilter_recall: float | None = DEFAULT_PREFILTER_RECALL,
     info: dict | None = None,
     progress: Progress = _stderr,
 ) -> tuple[SuggestionClassifier, dict[str, float]]:
-    """Fit on labelled texts; returns the classifier and its cross-validated scores."""
+    """Fit on labelled texts; returns the classifier and its cross-validated scores (those of
+    the classifier alone). With ``prefilter_recall``, a lexical prefilter is distilled from
+    the fitted classifier (see transforms/prefilter.py)."""
     if not texts:
         raise EvalDataError("no labelled sentences to train on")
     featurizer = _Featurizer(texts, model_id, batch_size, progress)
@@ -244,6 +273,13 @@ def train_on_texts(
         **(info or {}),
     }
     clf = _classifier(model, model_id, threshold, rule_decides, use_context, meta, veto_howto)
+    if prefilter_recall is not None and not use_context:
+        progress("distilling the lexical prefilter from the classifier's decisions")
+        clf.prefilter = distil_prefilter(clf, texts, features, prefilter_recall)
+        if clf.prefilter is None:
+            progress("too few sentences for a prefilter: every candidate will be embedded")
+        else:
+            progress(f"prefilter: {clf.prefilter.info}")
     return clf, scores
 
 

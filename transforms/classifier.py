@@ -12,8 +12,10 @@ Features of one sentence (see :func:`rule_features` for the rule part):
 
 Decision (:meth:`SuggestionClassifier.decide`): a rule score at or above ``rule_decides``
 is a suggestion whatever the classifier says (a strong explicit request); otherwise the
-classifier's probability must reach ``threshold``. Sentences shorter than the configured
-minimum never reach the classifier (the cheap first stage).
+classifier's probability must reach ``threshold``. Two cheap first stages spare the
+embedding: sentences shorter than the configured minimum never reach the classifier, and the
+lexical prefilter stored with the weights (:mod:`transforms.prefilter`) clears most sentences
+the classifier would reject; a sentence with a request cue always goes on.
 
 Weights are a small JSON file (see :meth:`SuggestionClassifier.to_json`); the shipped one is
 ``transforms/suggestion_model/suggestion_classifier.json`` (trained on Mini-BAR only, MIT; see
@@ -32,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+from transforms.prefilter import LexicalPrefilter
 from transforms.suggestions import (
     SUGGESTION_THRESHOLD,
     cue_evidence,
@@ -136,6 +139,8 @@ class SuggestionClassifier:
     question_threshold: float | None = None
     use_context: bool = False
     info: dict = field(default_factory=dict)
+    #: The cheap first stage; None (or a classifier with context) embeds every candidate.
+    prefilter: LexicalPrefilter | None = None
 
     @property
     def dim(self) -> int:
@@ -162,23 +167,56 @@ class SuggestionClassifier:
             needed = max(needed, self.question_threshold)
         return bool(probability >= needed)
 
+    def passes_prefilter(self, sentences: Sequence[str], rules: np.ndarray) -> np.ndarray:
+        """True for each sentence the classifier must see: all of them without a prefilter
+        (or with context, which needs every sentence's vector); else those the prefilter
+        keeps and those with a request cue."""
+        if self.prefilter is None or self.use_context:
+            return np.ones(len(sentences), dtype=bool)
+        return self.prefilter.keep(sentences, rules) | (rules[:, _RULE_CUE] > 0)
+
     def score_sentences(
         self,
         sentences: Sequence[str],
         languages: Sequence[str],
         embed: Embed,
         groups: Sequence[object] | None = None,
+        use_prefilter: bool = True,
     ) -> tuple[np.ndarray, np.ndarray]:
         """(probabilities, rule features) of a batch; ``embed`` maps texts to unit vectors with
         this classifier's ``model_id`` (one call for the whole batch). ``groups`` (one key
-        per sentence, e.g. the item id) defines each sentence's context."""
+        per sentence, e.g. the item id) defines each sentence's context. Sentences the
+        prefilter clears are not embedded and get probability 0."""
         n = len(sentences)
         if n == 0:
             return np.zeros(0), np.zeros(0)
         rules = np.vstack(
             [rule_features(s, lang) for s, lang in zip(sentences, languages, strict=True)]
         )
-        vectors = np.asarray(embed(list(sentences)), dtype=np.float32)
+        passed = (
+            self.passes_prefilter(sentences, rules) if use_prefilter else np.ones(n, dtype=bool)
+        )
+        probabilities = np.zeros(n)
+        if passed.any():
+            rows = np.flatnonzero(passed)
+            keys = None if groups is None else list(groups)
+            probabilities[rows] = self._probabilities_of(
+                [sentences[i] for i in rows],
+                rules[rows],
+                embed,
+                None if keys is None else [keys[i] for i in rows],
+            )
+        return probabilities, rules
+
+    def _probabilities_of(
+        self,
+        sentences: list[str],
+        rules: np.ndarray,
+        embed: Embed,
+        groups: list[object] | None,
+    ) -> np.ndarray:
+        n = len(sentences)
+        vectors = np.asarray(embed(sentences), dtype=np.float32)
         if vectors.shape != (n, self.dim):
             raise ClassifierError(
                 f"the embedding model gave vectors of shape {vectors.shape}; the classifier "
@@ -193,8 +231,7 @@ class SuggestionClassifier:
             context = np.zeros_like(vectors)
             for rows in members.values():
                 context[rows] = unit_mean(vectors[rows])
-        probabilities = self.probabilities(build_features(vectors, rules, context))
-        return probabilities, rules
+        return self.probabilities(build_features(vectors, rules, context))
 
     # --- persistence --------------------------------------------------------------------------
 
@@ -211,6 +248,7 @@ class SuggestionClassifier:
             "intercept": round(float(self.intercept), 6),
             "coef": [round(float(c), 5) for c in self.coef],
             "info": self.info,
+            "prefilter": None if self.prefilter is None else self.prefilter.to_json(),
         }
 
     def save(self, path: Path) -> Path:
@@ -248,6 +286,11 @@ class SuggestionClassifier:
             )
         except (KeyError, TypeError, ValueError) as err:
             raise bad(f"missing or invalid field ({err})") from None
+        if data.get("prefilter") is not None:
+            try:
+                clf.prefilter = LexicalPrefilter.from_json(data["prefilter"])
+            except (KeyError, TypeError, ValueError) as err:
+                raise bad(f"its prefilter is damaged ({err}); retrain it") from None
         extra = len(coef) - len(RULE_FEATURES)
         if coef.ndim != 1 or extra <= 0 or (clf.use_context and extra % 2):
             raise bad(f"{len(coef)} weights do not fit its features")

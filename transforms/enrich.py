@@ -59,6 +59,8 @@ class EnrichSettings:
     #: Suggestion classifier: "bundled" or a weights file; None = the rules alone decide.
     classifier: str | None = None
     classifier_threshold: float | None = None
+    #: Let the classifier's lexical prefilter clear sentences before they are embedded.
+    prefilter: bool = True
     #: Grouping knobs (idea_harvester.config.GroupingSettings); None = the defaults.
     grouping: GroupingSettings | None = None
 
@@ -75,6 +77,7 @@ class EnrichSettings:
             batch_size=settings.model.batch_size,
             classifier=detection.classifier if enabled else None,
             classifier_threshold=detection.classifier_threshold if enabled else None,
+            prefilter=detection.prefilter,
             grouping=settings.grouping,
         )
 
@@ -153,6 +156,7 @@ def classify_rows(rows: list[dict], s: EnrichSettings, embed: Embed | None = Non
             [r["language"] for r in candidates],
             embed or _plain_embedder(s, clf.model_id),
             groups=[r["item_id"] for r in candidates],
+            use_prefilter=s.prefilter,
         )
     else:
         probabilities, rules = [], []

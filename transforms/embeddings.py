@@ -96,14 +96,15 @@ def cpu_has_native_bf16(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
     return False
 
 
-def _unit_rows(vectors: np.ndarray) -> np.ndarray:
+def unit_rows(vectors: np.ndarray) -> np.ndarray:
+    """Each row scaled to unit length (zero rows stay zero), as float32."""
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.where(norms > 0, norms, 1.0)
+    return (vectors / np.where(norms > 0, norms, 1.0)).astype(np.float32)
 
 
 def min_agreement(a: np.ndarray, b: np.ndarray) -> float:
     """The smallest row-wise cosine between two matrices of the same shape."""
-    return float((_unit_rows(a) * _unit_rows(b)).sum(axis=1).min())
+    return float((unit_rows(a) * unit_rows(b)).sum(axis=1).min())
 
 
 def _use_multilingual(precision: str = "auto") -> Encoder:
@@ -150,7 +151,7 @@ def concatenate(
     ``w*cos(first) + (1-w)*cos(second)``."""
     a = np.float32(np.sqrt(first_weight))
     b = np.float32(np.sqrt(1.0 - first_weight))
-    return np.hstack([a * _unit_rows(first), b * _unit_rows(second)]).astype(np.float32)
+    return np.hstack([a * unit_rows(first), b * unit_rows(second)]).astype(np.float32)
 
 
 def _use_e5_small(precision: str = "auto") -> Encoder:
@@ -291,7 +292,7 @@ def encode(
     out: np.ndarray | None = None
     for start in range(0, len(order), batch_size):
         idx = order[start : start + batch_size]
-        vecs = _unit_rows(np.asarray(model([unique[i] for i in idx]), dtype=np.float32))
+        vecs = unit_rows(np.asarray(model([unique[i] for i in idx]), dtype=np.float32))
         if out is None:
             out = np.zeros((len(unique), vecs.shape[1]), dtype=np.float32)
         out[idx] = vecs

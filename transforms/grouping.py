@@ -25,6 +25,7 @@ from importlib import resources
 import numpy as np
 
 from transforms.ann import CentroidIndex
+from transforms.embeddings import unit_rows
 
 IDENTITY = "identity"
 BUNDLED = "bundled"
@@ -243,11 +244,6 @@ class IdeaIndex:
 def unit(v: np.ndarray) -> np.ndarray:
     norm = float(np.linalg.norm(v))
     return v / norm if norm > 0 else v
-
-
-def unit_rows(x: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return (x / np.where(norms > 0, norms, 1.0)).astype(np.float32)
 
 
 def idea_id_for(founding_key: str) -> str:

@@ -73,9 +73,15 @@ def _pair(a: str, b: str) -> tuple[str, str]:
 
 
 def keep_apart(
-    con: duckdb.DuckDBPyConnection, idea_a: str, idea_b: str, by: str | None, note: str | None
+    con: duckdb.DuckDBPyConnection,
+    idea_a: str,
+    idea_b: str,
+    by: str | None,
+    note: str | None,
+    at: datetime | None = None,
 ) -> dict[str, Any]:
-    """Reconsolidation will never merge these two ideas."""
+    """Reconsolidation will never merge these two ideas. ``at`` (here and below) stamps the
+    decision: the run's logical time; default now."""
     if idea_a == idea_b:
         raise OverrideError(f"cannot keep idea {idea_a} apart from itself")
     _idea(con, idea_a, "first")
@@ -83,7 +89,7 @@ def keep_apart(
     a, b = _pair(idea_a, idea_b)
     con.execute(
         "INSERT OR REPLACE INTO core.idea_keep_apart VALUES (?, ?, ?, ?, ?)",
-        [a, b, by, note, datetime.now(UTC)],
+        [a, b, by, note, at or datetime.now(UTC)],
     )
     return {"kept_apart": [a, b]}
 
@@ -95,6 +101,7 @@ def merge_ideas(
     by: str | None,
     note: str | None,
     reason: str = "analyst",
+    at: datetime | None = None,
 ) -> dict[str, Any]:
     """Merge idea ``from_id`` into ``into_id`` (which keeps its id)."""
     if from_id == into_id:
@@ -140,7 +147,7 @@ def merge_ideas(
     )
     con.execute(
         "INSERT OR REPLACE INTO core.idea_redirects VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [from_id, into_id, reason, by, note, datetime.now(UTC), members],
+        [from_id, into_id, reason, by, note, at or datetime.now(UTC), members],
     )
     con.execute("DELETE FROM core.ideas WHERE idea_id = ?", [from_id])
     con.execute("DELETE FROM core.idea_centroids WHERE idea_id = ?", [from_id])
@@ -154,6 +161,7 @@ def move_mention(
     to_idea_id: str | None,
     by: str | None,
     note: str | None,
+    at: datetime | None = None,
 ) -> dict[str, Any]:
     """Move one mention to idea ``to_idea_id``, or (None) out to a new idea of its own."""
     row = con.execute(
@@ -184,6 +192,7 @@ def move_mention(
                 f"idea {to_idea_id} comes from embedding model {to_model}, the mention from "
                 f"{model_id}; move it to an idea of the same model"
             )
+    at = at or datetime.now(UTC)
     if to_idea_id == from_id:
         raise OverrideError(f"mention {sentence_id} is already in idea {from_id}")
     con.execute(
@@ -191,7 +200,7 @@ def move_mention(
     )
     con.execute(
         "INSERT OR REPLACE INTO core.mention_overrides VALUES (?, ?, ?, ?, ?, ?)",
-        [sentence_id, from_id, to_idea_id, by, note, datetime.now(UTC)],
+        [sentence_id, from_id, to_idea_id, by, note, at],
     )
     a, b = _pair(from_id, to_idea_id)
     con.execute(
@@ -201,7 +210,7 @@ def move_mention(
             b,
             by,
             f"mention {sentence_id} moved out" + (f": {note}" if note else ""),
-            datetime.now(UTC),
+            at,
         ],
     )
     _refresh(con, model_id, {from_id, to_idea_id})
@@ -213,6 +222,7 @@ def reconsolidate(
     settings: Settings,
     progress: Progress = lambda m: None,
     run_id: str | None = None,
+    at: datetime | None = None,
 ) -> dict[str, Any]:
     """Refit the grouping space (when the corpus is large enough), then merge ideas whose
     centroids now reach ``grouping.merge_similarity``. Never renumbers: survivors keep their
@@ -250,6 +260,7 @@ def reconsolidate(
             by=run_id or "reconsolidation",
             note=f"centroid similarity {m.similarity:.3f}",
             reason="reconsolidation",
+            at=at,
         )
     progress(f"reconsolidated {len(ids)} ideas: {len(merges)} merged into older ones")
     return {

@@ -122,7 +122,7 @@ def reconsolidate(
     from idea_harvester.overrides import reconsolidate as run_reconsolidate
 
     with _step_transaction(settings, ctx, "reconsolidate") as (con, counts):
-        counts.update(run_reconsolidate(con, settings, progress, run_id=ctx.run_id))
+        counts.update(run_reconsolidate(con, settings, progress, run_id=ctx.run_id, at=ctx.run_at))
     return counts
 
 
@@ -137,7 +137,7 @@ def apply_override(settings: Settings, ctx: RunContext, action: str, **kwargs: A
         "keep_apart": overrides.keep_apart,
     }[action]
     with _step_transaction(settings, ctx, f"override:{action}") as (con, counts):
-        counts.update(run(con, **kwargs))
+        counts.update(run(con, **kwargs, at=ctx.run_at))
     return counts
 
 

@@ -158,8 +158,13 @@ def test_a_moved_mention_stays_moved_and_is_never_merged_back(con, tmp_path):
 
 
 def test_move_into_an_existing_idea(con):
-    overrides.move_mention(con, "s4", idea_id_for("s2"), by=None, note=None)
+    overrides.move_mention(con, "s4", idea_id_for("s2"), by=None, note=None, at=T0)
     assert ideas_of(con)["s4"] == idea_id_for("s2")
+    stamps = con.execute(
+        "SELECT decided_at FROM core.mention_overrides UNION ALL "
+        "SELECT decided_at FROM core.idea_keep_apart"
+    ).fetchall()
+    assert [row[0].astimezone(UTC) for row in stamps] == [T0, T0]
     assert con.execute(
         "SELECT count_members FROM core.ideas WHERE idea_id = ?", [idea_id_for("s2")]
     ).fetchone() == (2,)
@@ -178,7 +183,8 @@ def test_reconsolidation_merges_into_the_older_idea_without_renumbering(con, tmp
         model={"embedding_model": MODEL},
         grouping=grouping_settings(merge_similarity=0.75),
     )
-    counts = overrides.reconsolidate(con, settings, run_id="run-9")
+    run_at = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)  # the run's logical time, not the clock
+    counts = overrides.reconsolidate(con, settings, run_id="run-9", at=run_at)
     assert counts["ideas_merged"] == 1
     after = ideas_of(con)
     assert after["t2"] == before["t1"] == idea_id_for("t1")  # the older id survives
@@ -189,6 +195,10 @@ def test_reconsolidation_merges_into_the_older_idea_without_renumbering(con, tmp
         "SELECT to_idea_id, reason, decided_by FROM core.idea_redirects WHERE from_idea_id = ?",
         [idea_id_for("t2")],
     ).fetchone() == (idea_id_for("t1"), "reconsolidation", "run-9")
+    decided_at = con.execute(
+        "SELECT decided_at FROM core.idea_redirects WHERE from_idea_id = ?", [idea_id_for("t2")]
+    ).fetchone()[0]
+    assert decided_at.astimezone(UTC) == run_at
     assert overrides.reconsolidate(con, settings)["ideas_merged"] == 0  # nothing left
 
 

@@ -27,8 +27,8 @@ import duckdb
 
 from dashboards.context import idea_href
 from dashboards.data import tables
-from dashboards.markup import as_utc, safe_url
-from dashboards.trends import SpikeRule, daily_totals, iso_week, trend
+from dashboards.markup import safe_url
+from dashboards.trends import SpikeRule, iso_week
 from dashboards.webhook import MaybeDelivered, NotDelivered, post_json
 
 log = logging.getLogger("idea_harvester.alerts")
@@ -86,10 +86,9 @@ def _short(label: str, limit: int = 120) -> str:
     return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
 
 
-def detect(
-    con: duckdb.DuckDBPyConnection, run_at: datetime, top_n: int, rule: SpikeRule | None
-) -> list[Alert]:
-    """Every alert the current marts call for (recorded or not)."""
+def detect(con: duckdb.DuckDBPyConnection, top_n: int, rule: SpikeRule | None) -> list[Alert]:
+    """Every alert the current marts call for (recorded or not); ``rule`` None: no spike
+    alerts."""
     have = tables(con)
     if "marts.top_ideas" not in have:
         return []
@@ -111,23 +110,20 @@ def detect(
         found.append(
             Alert(alert_id("top_n", idea_id, key), "top_n", idea_id, key, label, rank, text)
         )
-    if rule is None or "marts.idea_mentions_daily" not in have:
+    if rule is None:
         return found
-    as_of = (as_utc(run_at) or run_at).date()
-    rows = con.execute(
-        "SELECT idea_id, mention_date, count_mentions FROM marts.idea_mentions_daily "
-        "WHERE mention_date <= ?",
-        [as_of],
+    # The marts decide what spikes (marts.top_ideas.is_spiking, as of spike_as_of, the run's
+    # logical date): the alert says what the dashboard shows.
+    spiking = con.execute(
+        "SELECT idea_id, idea_rank, coalesce(label, representative_quote, idea_id), "
+        "count_mentions_window, count_mentions_baseline, spike_growth, spike_as_of "
+        "FROM marts.top_ideas WHERE is_spiking ORDER BY idea_rank, idea_id"
     ).fetchall()
-    totals = daily_totals(rows)
-    week = iso_week(as_of)
-    for idea_id, rank, label, _mentions, _authors, _channels in ideas:
-        t = trend(idea_id, totals.get(idea_id, {}), as_of, rule)
-        if not t.spiking:
-            continue
+    for idea_id, rank, label, recent, baseline, growth, as_of in spiking:
+        week = iso_week(as_of)
         text = (
-            f"Spiking: “{_short(label)}” (#{rank}) has {t.recent} mentions in the "
-            f"{rule.window_days} days to {as_of}, ×{t.growth:g} its usual {t.baseline:g}."
+            f"Spiking: “{_short(label)}” (#{rank}) has {recent} mentions in the "
+            f"{rule.window_days} days to {as_of}, ×{growth:g} its usual {baseline:g}."
         )
         found.append(
             Alert(alert_id("spike", idea_id, week), "spike", idea_id, week, label, rank, text)
@@ -260,7 +256,7 @@ def run_alerts(
     if not cfg.enabled or "meta.alerts" not in tables(con):
         return AlertReport()
     rule = SpikeRule.from_settings(settings.dashboard) if cfg.spikes else None
-    found = detect(con, run_at, cfg.top_n, rule)
+    found = detect(con, cfg.top_n, rule)
     new = record(
         con,
         found,

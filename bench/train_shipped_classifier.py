@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 from pathlib import Path
 
 from idea_harvester.training import LabelledText, split_text, texts_from_csv, train_on_texts
@@ -44,6 +45,8 @@ def minibar_texts(data: Path, apps: tuple[str, ...] = APPS) -> list[LabelledText
 
 
 def main() -> None:
+    # Shipped artefacts are fitted on float32 embeddings (numpy USE), the same on every machine.
+    os.environ.setdefault("IDEA_HARVESTER_PRECISION", "fp32")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--out", type=Path, default=OUT)

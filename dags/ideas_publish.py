@@ -2,7 +2,8 @@
 
 Scheduled on the ``ideas_marts`` asset, which the load-and-enrich DAG updates once the new
 marts are in the warehouse snapshot. The task runs in the ``warehouse_writer`` pool because
-publishing records alerts in the warehouse (meta.alerts).
+publishing records alerts in the warehouse (meta.alerts), and then publishes the snapshot again
+so that it holds them.
 """
 
 from __future__ import annotations

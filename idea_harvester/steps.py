@@ -158,10 +158,13 @@ def build_marts(settings: Settings, ctx: RunContext) -> dict[str, Any]:
 
 def publish(settings: Settings, ctx: RunContext) -> dict[str, Any]:
     """Raise and post the alerts (recorded in meta.alerts first, each posted once), then
-    build the dashboard site and the CSV/Parquet exports from the marts."""
+    build the dashboard site and the CSV/Parquet exports from the marts. When alerts were
+    recorded or posted, the snapshot is published again, so that analysts read meta.alerts
+    as it is and the snapshot is not older than the live file."""
     from dashboards.alerts import run_alerts
     from dashboards.site import build_site
     from dashboards.webhook import webhook_url
+    from idea_harvester.snapshot import publish_snapshot
 
     url = webhook_url(settings.alerts.webhook_conn_id) if settings.alerts.enabled else None
     with connect(settings.warehouse) as con:
@@ -169,6 +172,8 @@ def publish(settings: Settings, ctx: RunContext) -> dict[str, Any]:
         site = build_site(
             con, settings.dashboards_dir, run_at=ctx.run_at, settings=settings.dashboard
         )
+        if alerts.recorded or alerts.sent or alerts.failed:
+            publish_snapshot(con, settings.warehouse)
     log.info(
         "published %d pages and %d exports to %s; %s",
         site.pages,

@@ -19,6 +19,7 @@ from dashboards.webhook import WEBHOOK_ENV, NotDelivered, post_json
 from idea_harvester import steps
 from idea_harvester.config import Settings, settings_from_dict
 from idea_harvester.run_context import RunContext
+from idea_harvester.snapshot import read_target
 from tests.test_dashboard_support import RUN_AT, XSS_SCRIPT, fill_marts, mention, open_warehouse
 
 DAY = timedelta(days=1)
@@ -132,6 +133,11 @@ def test_each_new_alert_is_posted_once_across_runs(tmp_path: Path, receiver: Rec
     steps.publish(settings, run1)
     assert [(k, i) for _, k, i, *_ in _rows(settings)] == [("top_n", "a"), ("top_n", "b")]
     assert len(receiver.messages) == 2
+    # Analysts read the snapshot: it was published again with the alerts, and is current.
+    target = read_target(settings.warehouse)
+    assert target.is_snapshot and target.note is None
+    with duckdb.connect(str(target.path), read_only=True) as snap:
+        assert snap.execute("SELECT count(*) FROM meta.alerts").fetchone() == (2,)
 
     steps.publish(settings, run1)  # an Airflow retry of the same run
     assert len(receiver.messages) == 2

@@ -5,6 +5,11 @@
 Converts each data set into the CSV contract of `ideas eval` (in a temporary folder; the
 data never enters the repository), runs the same functions as the CLI, and prints the
 figures of the idea-quality issue's table with the command that reproduces each.
+
+One row shows what a user's own labels buy: a classifier retrained with `ideas
+train-classifier` on SemEval A's *train* file (forum sentences like the A trial set's) and
+evaluated on the A trial set. Those weights live in the temporary folder only: SemEval's
+licence (CC BY-NC-SA) does not allow shipping them.
 """
 
 from __future__ import annotations
@@ -96,6 +101,28 @@ def rules_only(path: Path, settings: Settings) -> dict[str, float]:
     return eval_suggestions(path, _with_classifier(settings, None))
 
 
+def semeval_a_retrained(
+    data: Path, files: dict[str, tuple[str, Path]], settings: Settings, tmp: Path
+) -> dict[str, float]:
+    """Retrain on SemEval A train (sentences wrapped in extra quotes in that file) with
+    `ideas train-classifier`'s code, then evaluate on the A trial set."""
+    rows = [
+        [r[1].strip().strip('"').strip(), r[2]]
+        for r in _read(data / "semeval2019-task9" / "subtaskA_train.csv", header=False)
+        if len(r) >= 3 and r[2] in {"0", "1"}
+    ]
+    train = _write(tmp / "semeval-a-train.csv", ["text", "label"], rows)
+    weights = tmp / "classifier-semeval-a.json"
+    train_classifier(
+        train,
+        settings.model_copy(update={"warehouse": tmp / "none.duckdb"}),
+        weights,
+        include_corrections=False,
+        progress=lambda message: None,
+    )
+    return eval_suggestions(files["SemEval A trial"][1], _with_classifier(settings, str(weights)))
+
+
 def minibar_cross_app(
     files: dict[str, tuple[str, Path]], settings: Settings, tmp: Path
 ) -> list[tuple[str, dict[str, float]]]:
@@ -164,6 +191,13 @@ def main() -> None:
                     "ideas train-classifier --data <train app.csv> --no-corrections --out W.json"
                     "; ideas eval suggestions --data <test app.csv>, detection.classifier: W.json",
                 )
+            show(
+                "SemEval A trial, retrained on A train (user labels; not shipped)",
+                semeval_a_retrained(args.data, files, settings, Path(tmp)),
+                "ideas train-classifier --data <subtaskA_train as text,label> --no-corrections "
+                "--out W.json; ideas eval suggestions --data <A trial>, detection.classifier: "
+                "W.json",
+            )
 
 
 if __name__ == "__main__":

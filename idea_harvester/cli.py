@@ -215,10 +215,30 @@ def cmd_reconsolidate(args: argparse.Namespace) -> int:
 
     settings = load_settings(args.config)
     ctx = RunContext.now()
-    counts = reconsolidate(settings, ctx, progress=_progress)
-    build_marts(settings, ctx)
-    print(json.dumps(counts))
+    result = reconsolidate(
+        settings,
+        ctx,
+        progress=_progress,
+        dry_run=args.dry_run,
+        threshold=args.threshold,
+        with_merges=True,
+    )
+    for m in result.pop("merges"):
+        print(
+            f"{'would merge' if args.dry_run else 'merged'} {m['from']} into {m['into']} "
+            f"(similarity {m['similarity']:.3f}): "
+            f"{_quote(m['from_quote'])} -> {_quote(m['into_quote'])}"
+        )
+    if not args.dry_run:
+        build_marts(settings, ctx)
+    print(json.dumps(result))
     return 0
+
+
+def _quote(text: str | None, limit: int = 60) -> str:
+    if not text:
+        return "(no quote)"
+    return "“" + (text if len(text) <= limit else text[: limit - 1].rstrip() + "…") + "”"
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -518,9 +538,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="refit the grouping space and merge ideas that became alike (ids never change)",
         description="Refits the grouping space on the warehouse's suggestions once there are "
         "grouping.min_corpus_for_fit of them, recomputes every idea centroid from its members, "
-        "then merges ideas whose centroids reach grouping.merge_similarity: the older idea "
-        "keeps its id, the merged id is recorded in core.idea_redirects, and pairs an analyst "
-        "kept apart are never merged. Rebuilds the marts. Airflow runs the same step.",
+        "then merges ideas whose linkage (grouping.linkage: by default the average similarity "
+        "between their members) reaches grouping.merge_similarity, most similar first, "
+        "recomputed after each merge: the older idea keeps its id, the merged id is recorded "
+        "in core.idea_redirects, and pairs an analyst kept apart are never merged. Rebuilds "
+        "the marts. Airflow runs the same step. Use --dry-run to see the merges first.",
+    )
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="show the merges it would make (with each idea's representative quote) and "
+        "change nothing",
+    )
+    p.add_argument(
+        "--threshold",
+        type=float,
+        metavar="SIMILARITY",
+        help="merge at this linkage instead of grouping.merge_similarity (try it with --dry-run)",
     )
     p.set_defaults(func=cmd_reconsolidate)
 

@@ -190,8 +190,10 @@ class GroupingSettings(_Strict):
     #: Copy-pasted or syndicated text joins its twin's idea (exact text, else MinHash).
     near_duplicates: bool = True
     near_duplicate_jaccard: float = Field(default=0.8, gt=0, le=1)
-    #: Reconsolidation merges ideas whose centroids reach this similarity (grouping space).
-    merge_similarity: float = Field(default=0.6, gt=-1, le=1)
+    #: Reconsolidation merges ideas whose linkage (as ``linkage`` measures it, between the
+    #: two ideas' members) reaches this; null = the join threshold (``similarity``), i.e. two
+    #: ideas merge when, as wholes, they are as close as a suggestion must be to join one.
+    merge_similarity: float | None = Field(default=None, gt=-1, le=1)
     #: Reconsolidation refits the space on the corpus (at least min_corpus_for_fit).
     refit_on_reconsolidate: bool = True
 

@@ -25,7 +25,7 @@ import numpy as np
 from transforms import grouping, idea_store
 
 if TYPE_CHECKING:
-    from idea_harvester.config import Settings
+    from idea_harvester.config import GroupingSettings, Settings
 
 Progress = Callable[[str], None]
 
@@ -223,10 +223,13 @@ def reconsolidate(
     progress: Progress = lambda m: None,
     run_id: str | None = None,
     at: datetime | None = None,
+    threshold: float | None = None,
 ) -> dict[str, Any]:
     """Refit the grouping space (when the corpus is large enough), then merge ideas whose
-    centroids now reach ``grouping.merge_similarity``. Never renumbers: survivors keep their
-    ids, merged ids are recorded, and pairs kept apart stay apart."""
+    linkage (``grouping.linkage``, the incremental grouping's) now reaches ``threshold``
+    (default ``grouping.merge_similarity``). Never renumbers: survivors keep their ids,
+    merged ids are recorded, and pairs kept apart stay apart. The result lists the merges
+    (a dry run rolls the transaction back and shows them)."""
     gs = settings.grouping
     model_id = settings.model.embedding_model
     space = idea_store.active_space(con, model_id, gs)
@@ -243,15 +246,18 @@ def reconsolidate(
                 progress(f"refitted the grouping space on {count} suggestion texts")
     index = idea_store.load_index(con, model_id, space, gs)  # recomputes stale centroids
     ids = [idea.idea_id for idea in index.ideas]
-    centroids = np.stack([idea.centroid for idea in index.ideas]) if ids else np.zeros((0, 1))
+    sums = np.stack([idea.centroid_sum for idea in index.ideas]) if ids else np.zeros((0, 1))
     merges = grouping.propose_merges(
         ids,
-        centroids,
-        gs.merge_similarity,
-        idea_store.keep_apart_pairs(con),
+        sums,
+        [idea.count_members for idea in index.ideas],
+        merge_threshold(space, gs, settings.thresholds.idea_similarity, threshold),
+        linkage=gs.linkage,
+        keep_apart=idea_store.keep_apart_pairs(con),
         ann_min_ideas=gs.ann_min_ideas,
         neighbours=gs.ann_candidates,
     )
+    labels = _representatives(con, {i for m in merges for i in (m.from_idea_id, m.into_idea_id)})
     for m in merges:
         merge_ideas(
             con,
@@ -268,4 +274,43 @@ def reconsolidate(
         "ideas_merged": len(merges),
         "space_refitted": refitted,
         "space_source": space.source,
+        "merges": [
+            {
+                "from": m.from_idea_id,
+                "into": m.into_idea_id,
+                "similarity": m.similarity,
+                "from_quote": labels.get(m.from_idea_id),
+                "into_quote": labels.get(m.into_idea_id),
+            }
+            for m in merges
+        ],
     }
+
+
+def merge_threshold(
+    space: grouping.GroupingSpace,
+    gs: GroupingSettings,
+    raw_threshold: float,
+    override: float | None = None,
+) -> float:
+    """The reconsolidation threshold: ``override``, else ``grouping.merge_similarity``, else
+    the join threshold of the space (see idea_store.threshold)."""
+    if override is not None:
+        return override
+    if gs.merge_similarity is not None:
+        return gs.merge_similarity
+    return idea_store.threshold(space, gs, raw_threshold)
+
+
+def _representatives(con: duckdb.DuckDBPyConnection, idea_ids: set[str]) -> dict[str, str]:
+    """Each idea's representative sentence (what an analyst recognises it by)."""
+    if not idea_ids:
+        return {}
+    return dict(
+        con.execute(
+            "SELECT i.idea_id, s.suggestion_text FROM core.ideas i JOIN core.suggestions s "
+            "ON s.sentence_id = i.representative_sentence_id "
+            "WHERE i.idea_id IN (SELECT unnest(?::VARCHAR[]))",
+            [sorted(idea_ids)],
+        ).fetchall()
+    )

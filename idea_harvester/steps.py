@@ -114,16 +114,42 @@ def enrich(settings: Settings, ctx: RunContext, progress: Progress = log.info) -
 
 
 def reconsolidate(
-    settings: Settings, ctx: RunContext, progress: Progress = log.info
+    settings: Settings,
+    ctx: RunContext,
+    progress: Progress = log.info,
+    *,
+    dry_run: bool = False,
+    threshold: float | None = None,
+    with_merges: bool = False,
 ) -> dict[str, Any]:
     """Refit the grouping space and merge ideas that have become alike, in one transaction
     (see idea_harvester/overrides.py): ids never change, merges are recorded, analysts'
-    "keep apart" decisions hold. Rebuild the marts afterwards."""
+    "keep apart" decisions hold. Rebuild the marts afterwards.
+
+    ``dry_run`` does the same work and rolls it back (nothing is recorded); ``threshold``
+    overrides ``grouping.merge_similarity``; ``with_merges`` adds the list of merges (pairs
+    and representative quotes) to the counts, which otherwise stay small for XCom."""
     from idea_harvester.overrides import reconsolidate as run_reconsolidate
 
-    with _step_transaction(settings, ctx, "reconsolidate") as (con, counts):
-        counts.update(run_reconsolidate(con, settings, progress, run_id=ctx.run_id, at=ctx.run_at))
-    return counts
+    def work(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+        return run_reconsolidate(
+            con, settings, progress, run_id=ctx.run_id, at=ctx.run_at, threshold=threshold
+        )
+
+    if dry_run:
+        with connect(settings.warehouse) as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                result = work(con)
+            finally:
+                con.execute("ROLLBACK")
+        counts = {k: v for k, v in result.items() if k != "merges"}
+        counts["dry_run"] = True
+    else:
+        with _step_transaction(settings, ctx, "reconsolidate") as (con, counts):
+            result = work(con)
+            counts.update({k: v for k, v in result.items() if k != "merges"})
+    return {**counts, "merges": result["merges"]} if with_merges else dict(counts)
 
 
 def apply_override(settings: Settings, ctx: RunContext, action: str, **kwargs: Any) -> dict:

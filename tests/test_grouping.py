@@ -181,14 +181,48 @@ def test_twins_are_found_among_earlier_stored_texts():
 def test_reconsolidation_merges_into_the_older_idea_and_respects_keep_apart():
     ids = ["old", "mid", "new", "other"]
     c = grouping.unit_rows(np.stack([A, A2, unit(A + 0.05 * B), C]))
-    merges = grouping.propose_merges(ids, c, threshold=0.9)
+    ones = [1, 1, 1, 1]
+    merges = grouping.propose_merges(ids, c, ones, threshold=0.9)
     assert {(m.from_idea_id, m.into_idea_id) for m in merges} == {("mid", "old"), ("new", "old")}
-    kept = grouping.propose_merges(ids, c, 0.9, keep_apart={frozenset(("old", "mid"))})
+    kept = grouping.propose_merges(ids, c, ones, 0.9, keep_apart={frozenset(("old", "mid"))})
     pairs = {(m.from_idea_id, m.into_idea_id) for m in kept}
     assert ("mid", "old") not in pairs and ("new", "old") in pairs
     # "mid" may not join "old" through "new" either: keep-apart holds for whole groups
     assert all(m.into_idea_id != "old" or m.from_idea_id != "mid" for m in kept)
-    assert grouping.propose_merges(ids, c, threshold=0.999) == []
+    assert grouping.propose_merges(ids, c, ones, threshold=0.999) == []
+
+
+def test_reconsolidation_recomputes_the_linkage_so_ideas_do_not_chain():
+    # Three single-member ideas in a line: a~b and b~c reach 0.8, a and c do not (0.4).
+    a = np.array([1.0, 0.0, 0.0])
+    b = np.array([0.8, 0.6, 0.0])
+    c = np.array([0.28, 0.96, 0.0])
+    assert a @ b >= 0.8 and b @ c >= 0.8 and a @ c < 0.5
+    x = np.stack([a, b, c])
+    merges = grouping.propose_merges(["a", "b", "c"], x, [1, 1, 1], 0.75)
+    # Once a and b are one idea, c's average cosine to its members is 0.54: below 0.75, where
+    # merging each pair above the threshold in turn (single linkage) would chain all three.
+    assert [(m.from_idea_id, m.into_idea_id) for m in merges] == [("b", "a")]
+    assert len(grouping.propose_merges(["a", "b", "c"], x, [1, 1, 1], 0.5)) == 2
+
+
+def test_reconsolidation_weighs_ideas_by_their_members():
+    # A broad idea (members far apart: its mean is short) attracts less than a tight one,
+    # as in the incremental grouping's average linkage; the unit centre would hide that.
+    tight = 10 * unit(np.array([1.0, 0.1, 0.0]))  # 10 members, all alike
+    broad = 10 * np.array([0.5, 0.0, 0.0])  # 10 members whose average cosine is 0.5
+    newcomer = np.array([1.0, 0.0, 0.0])
+    sums = np.stack([tight, broad, newcomer])
+    merges = grouping.propose_merges(["tight", "broad", "new"], sums, [10, 10, 1], 0.8)
+    assert [(m.from_idea_id, m.into_idea_id) for m in merges] == [("new", "tight")]
+    centroid = grouping.propose_merges(
+        ["tight", "broad", "new"], sums, [10, 10, 1], 0.8, linkage="centroid"
+    )
+    # The broad idea's centre points at the newcomer: centroid linkage swallows everything.
+    assert {(m.from_idea_id, m.into_idea_id) for m in centroid} == {
+        ("new", "tight"),
+        ("broad", "tight"),
+    }
 
 
 def test_reconsolidation_with_ann_proposes_the_same_merges():
@@ -196,8 +230,9 @@ def test_reconsolidation_with_ann_proposes_the_same_merges():
     centres = grouping.unit_rows(rng.randn(40, 16))
     c = grouping.unit_rows(np.repeat(centres, 3, axis=0) + 0.05 * rng.randn(120, 16))
     ids = [f"i{n:03d}" for n in range(120)]
-    exact = grouping.propose_merges(ids, c, 0.9)
-    approx = grouping.propose_merges(ids, c, 0.9, ann_min_ideas=10)
+    ones = [1] * 120
+    exact = grouping.propose_merges(ids, c, ones, 0.9)
+    approx = grouping.propose_merges(ids, c, ones, 0.9, ann_min_ideas=10)
     assert exact and exact == approx
     assert all(m.into_idea_id < m.from_idea_id for m in exact)  # the older (earlier) survives
 

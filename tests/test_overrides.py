@@ -275,3 +275,97 @@ def test_the_cli_merges_moves_and_names_unknown_ids(tmp_path, capsys):
     assert moved == idea_id_for("moved:s2")
     assert cli.main([*config, "reconsolidate"]) == 0
     assert '"ideas_merged": 0' in capsys.readouterr().out
+
+
+def test_a_dry_run_shows_the_merges_and_changes_nothing(tmp_path):
+    from idea_harvester import steps
+    from idea_harvester.run_context import RunContext
+
+    warehouse = tmp_path / "w.duckdb"
+    with connect(warehouse) as con:
+        add(con, "t1", "Offline maps.", vec(0, 0, 0, 1), 20)
+        add(con, "t2", "Maps without network.", vec(0, 0, 0, 1, 0.8), 21)
+        add(con, "s4", "Two-factor login, please.", TWO_FA, 3)
+        enrich._group_new_suggestions(con, enrich_settings())
+        before = ideas_of(con)
+    settings = Settings(
+        warehouse=warehouse,
+        landing=tmp_path,
+        model={"embedding_model": MODEL},
+        grouping=grouping_settings(merge_similarity=None),
+    )
+    ctx = RunContext("run-dry", T0)
+    dry = steps.reconsolidate(settings, ctx, dry_run=True, threshold=0.75, with_merges=True)
+    assert dry["dry_run"] is True and dry["ideas_merged"] == 1
+    [merge] = dry["merges"]
+    assert (merge["from"], merge["into"]) == (idea_id_for("t2"), idea_id_for("t1"))
+    assert merge["from_quote"] == "Maps without network." and merge["similarity"] >= 0.75
+    with connect(warehouse, read_only=True) as con:
+        assert ideas_of(con) == before
+        assert con.execute("SELECT count(*) FROM core.idea_redirects").fetchone() == (0,)
+        assert con.execute(
+            "SELECT count(*) FROM meta.runs WHERE step = 'reconsolidate'"
+        ).fetchone() == (0,)
+    # The same for real: the merge is recorded.
+    done = steps.reconsolidate(settings, ctx, threshold=0.75)
+    assert done["ideas_merged"] == 1 and "merges" not in done  # XCom gets counts only
+    with connect(warehouse, read_only=True) as con:
+        assert ideas_of(con)["t2"] == idea_id_for("t1")
+        assert con.execute(
+            "SELECT count(*) FROM meta.runs WHERE step = 'reconsolidate'"
+        ).fetchone() == (1,)
+
+
+def test_the_merge_threshold_defaults_to_the_join_threshold():
+    from transforms.grouping import GroupingSpace
+
+    identity, fitted = GroupingSpace(), GroupingSpace(mean=np.zeros(DIM, np.float32))
+    gs = grouping_settings(merge_similarity=None, similarity=0.2)
+    assert overrides.merge_threshold(fitted, gs, raw_threshold=0.5) == 0.2
+    assert overrides.merge_threshold(identity, gs, raw_threshold=0.5) == 0.5
+    assert overrides.merge_threshold(fitted, gs, 0.5, override=0.3) == 0.3
+    configured = grouping_settings(merge_similarity=0.4)
+    assert overrides.merge_threshold(fitted, configured, 0.5) == 0.4
+
+
+def test_the_cli_dry_run_prints_each_merge_with_its_quotes(tmp_path, capsys):
+    import yaml
+
+    from idea_harvester import cli
+
+    with connect(tmp_path / "w.duckdb") as con:
+        add(con, "t1", "Offline maps.", vec(0, 0, 0, 1), 20)
+        add(con, "t2", "Maps without network.", vec(0, 0, 0, 1, 0.8), 21)
+        enrich._group_new_suggestions(con, enrich_settings())
+    config = tmp_path / "ideas.yml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "warehouse": "w.duckdb",
+                "landing": "landing",
+                "model": {"embedding_model": MODEL},
+                "grouping": {"components_removed": 0},
+            }
+        )
+    )
+    args = ["--config", str(config), "reconsolidate", "--dry-run", "--threshold", "0.75"]
+    assert cli.main(args) == 0
+    out = capsys.readouterr().out
+    assert (
+        f"would merge {idea_id_for('t2')} into {idea_id_for('t1')} (similarity 0.781): "
+        "“Maps without network.” -> “Offline maps.”"
+    ) in out
+    assert '"dry_run": true' in out
+    with connect(tmp_path / "w.duckdb", read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM core.idea_redirects").fetchone() == (0,)
+    assert "--dry-run" in _help(cli, "reconsolidate")
+
+
+def _help(cli, command: str) -> str:
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):
+        cli.main([command, "--help"])
+    return out.getvalue()

@@ -19,6 +19,8 @@ goes through an HNSW index (``transforms/ann.py``) above it; candidates are re-r
 from __future__ import annotations
 
 import hashlib
+import heapq
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 
@@ -325,50 +327,68 @@ class Merge:
 
 def propose_merges(
     idea_ids: list[str],
-    centroids: np.ndarray,
+    sums: np.ndarray,
+    counts: Sequence[int],
     threshold: float,
+    linkage: str = "average",
     keep_apart: set[frozenset[str]] | None = None,
     ann_min_ideas: int = 20000,
     neighbours: int = 16,
 ) -> list[Merge]:
-    """Reconsolidation (pure): merges of ideas whose centroids reach ``threshold``.
+    """Reconsolidation (pure): greedy agglomeration of ideas whose linkage reaches
+    ``threshold``.
 
-    ``idea_ids`` are ordered oldest first; in every merged group the oldest idea survives and
-    the others are merged into it (never a new id). Pairs are taken by decreasing similarity
-    (ties by age); a pair is skipped when any idea of one group must be kept apart from any idea
-    of the other. Candidate pairs come from each idea's nearest ``neighbours`` (exact below
-    ``ann_min_ideas`` ideas, HNSW above), so there is no all-pairs pass at scale.
+    Each idea is given by the sum of its members' unit vectors (grouping space) and its member
+    count. The most similar pair of groups is merged first, and the similarity of a merged
+    group to its neighbours is *recomputed* with the same linkage as the incremental grouping
+    (average: the average cosine between the members of the two groups; centroid: the cosine
+    of the centres), so three ideas in a line A-B-C do not chain into one when A and C are
+    unlike. ``idea_ids`` are ordered oldest first; in every merged group the oldest idea
+    survives (never a new id). A pair is skipped when any idea of one group must be kept
+    apart from any idea of the other. Candidate pairs come from each idea's nearest
+    ``neighbours`` (exact below ``ann_min_ideas`` ideas, HNSW above), and a merged group
+    inherits its parts' candidates, so there is no all-pairs pass at scale.
     """
     keep_apart = keep_apart or set()
     n = len(idea_ids)
     if n < 2:
         return []
-    c = unit_rows(np.asarray(centroids, dtype=np.float32))
-    pairs: dict[tuple[int, int], float] = {}
+    total = np.asarray(sums, dtype=np.float64).copy()
+    size = np.asarray(counts, dtype=np.float64).clip(min=1.0)
+
+    def key(i: int) -> np.ndarray:
+        if linkage == "average":
+            return total[i] / size[i]
+        if linkage == "centroid":
+            return unit(total[i])
+        raise ValueError(f"unknown linkage {linkage!r}: use 'average' or 'centroid'")
+
+    keys = np.stack([key(i) for i in range(n)]).astype(np.float32)
+    partners: dict[int, set[int]] = {i: set() for i in range(n)}
     k = min(neighbours + 1, n)
+    search = unit_rows(keys)  # neighbours by direction; the linkage decides below
     if n > ann_min_ideas:
-        ann = CentroidIndex(c.shape[1])
-        ann.add_all(c)
-        for i in range(n):
-            for j in ann.search(c[i], k):
-                j = int(j)
-                if j != i:
-                    lo, hi = min(i, j), max(i, j)
-                    pairs[(lo, hi)] = float(c[lo] @ c[hi])
+        ann = CentroidIndex(search.shape[1])
+        ann.add_all(search)
+        candidates = (ann.search(search[i], k) for i in range(n))
     else:
-        for start in range(0, n, 1024):
-            sims = c[start : start + 1024] @ c.T
-            for row, i in enumerate(range(start, min(start + 1024, n))):
-                top = np.argsort(-sims[row], kind="stable")[:k]
-                for j in top:
-                    j = int(j)
-                    if j != i:
-                        lo, hi = min(i, j), max(i, j)
-                        pairs[(lo, hi)] = float(c[lo] @ c[hi])
-    ranked = sorted(
-        ((s, i, j) for (i, j), s in pairs.items() if s >= threshold),
-        key=lambda t: (-t[0], t[1], t[2]),
-    )
+        candidates = (np.argsort(-(search @ search[i]), kind="stable")[:k] for i in range(n))
+    for i, found in enumerate(candidates):
+        for j in (int(j) for j in found):
+            if j != i:
+                partners[i].add(j)
+                partners[j].add(i)
+
+    def similarity(a: int, b: int) -> float:
+        return float(key(a) @ key(b))
+
+    heap = [
+        (-sim, i, j)
+        for i in range(n)
+        for j in partners[i]
+        if i < j and (sim := similarity(i, j)) >= threshold
+    ]
+    heapq.heapify(heap)
     group = list(range(n))  # union-find; the root is always the oldest (lowest position)
 
     def root(i: int) -> int:
@@ -379,9 +399,15 @@ def propose_merges(
 
     members: dict[int, list[int]] = {i: [i] for i in range(n)}
     merges = []
-    for sim, i, j in ranked:
+    while heap:
+        negative, i, j = heapq.heappop(heap)
         a, b = root(i), root(j)
         if a == b:
+            continue
+        sim = similarity(a, b)
+        if sim < -negative - 1e-9:  # a group changed since: queue the pair at its value now
+            if sim >= threshold:
+                heapq.heappush(heap, (-sim, min(a, b), max(a, b)))
             continue
         if any(
             frozenset((idea_ids[x], idea_ids[y])) in keep_apart
@@ -391,8 +417,16 @@ def propose_merges(
             continue
         survivor, merged = min(a, b), max(a, b)
         group[merged] = survivor
+        total[survivor] += total[merged]
+        size[survivor] += size[merged]
         members[survivor] += members.pop(merged)
+        partners[survivor] = {root(p) for p in partners[survivor] | partners.pop(merged)}
+        partners[survivor].discard(survivor)
         merges.append(Merge(idea_ids[merged], idea_ids[survivor], round(sim, 6)))
+        for other in partners[survivor]:
+            other_sim = similarity(survivor, other)
+            if other_sim >= threshold:
+                heapq.heappush(heap, (-other_sim, min(survivor, other), max(survivor, other)))
     # A group merged in steps (C into B, then B into A) must point every id at the survivor.
     position = {idea_id: n for n, idea_id in enumerate(idea_ids)}
     return [

@@ -105,7 +105,9 @@ def group_texts(
     one by one into an empty warehouse, after a reconsolidation would have fitted the grouping
     space on them (when they reach ``grouping.min_corpus_for_fit``; else the model's shipped
     space, else the raw space); copy-pasted texts join their twin (exact, then MinHash);
-    the others join the nearest idea at the configured threshold."""
+    the others join the nearest idea at the configured threshold. Then the ideas are merged
+    as the weekly reconsolidation would (``grouping.merge_similarity``), so the figure is
+    that of the warehouse in its steady state."""
     gs = idea_store.defaults(s.grouping)
     raw = text_vectors(texts, s) if vectors is None else vectors
     space = grouping.choose_space(s.model_id, raw, gs.components_removed, gs.min_corpus_for_fit)
@@ -114,16 +116,24 @@ def group_texts(
     if gs.near_duplicates:
         found, _ = near_duplicates.find_twins(texts, {}, {}, gs.near_duplicate_jaccard)
         _, twins = near_duplicates.resolve_twins(keys, [text_hash(t) for t in texts], found)
-    assignments = grouping.assign(
-        grouping.IdeaIndex(
-            linkage=gs.linkage, ann_min_ideas=gs.ann_min_ideas, ann_candidates=gs.ann_candidates
-        ),
-        keys,
-        space.project(raw),
-        idea_store.threshold(space, gs, s.idea_similarity),
-        twins=twins,
+    index = grouping.IdeaIndex(
+        linkage=gs.linkage, ann_min_ideas=gs.ann_min_ideas, ann_candidates=gs.ann_candidates
     )
-    return [a.idea_id for a in assignments]
+    join = idea_store.threshold(space, gs, s.idea_similarity)
+    assignments = grouping.assign(index, keys, space.project(raw), join, twins=twins)
+    if len(index.ideas) < 2:
+        return [a.idea_id for a in assignments]
+    merges = grouping.propose_merges(
+        [idea.idea_id for idea in index.ideas],
+        np.stack([idea.centroid_sum for idea in index.ideas]),
+        [idea.count_members for idea in index.ideas],
+        idea_store.merge_threshold(space, gs, s.idea_similarity),
+        linkage=gs.linkage,
+        ann_min_ideas=gs.ann_min_ideas,
+        neighbours=gs.ann_candidates,
+    )
+    merged_into = {m.from_idea_id: m.into_idea_id for m in merges}
+    return [merged_into.get(a.idea_id, a.idea_id) for a in assignments]
 
 
 @dataclass(frozen=True)

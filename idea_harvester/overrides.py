@@ -25,7 +25,7 @@ import numpy as np
 from transforms import grouping, idea_store
 
 if TYPE_CHECKING:
-    from idea_harvester.config import GroupingSettings, Settings
+    from idea_harvester.config import Settings
 
 Progress = Callable[[str], None]
 
@@ -251,7 +251,7 @@ def reconsolidate(
         ids,
         sums,
         [idea.count_members for idea in index.ideas],
-        merge_threshold(space, gs, settings.thresholds.idea_similarity, threshold),
+        idea_store.merge_threshold(space, gs, settings.thresholds.idea_similarity, threshold),
         linkage=gs.linkage,
         keep_apart=idea_store.keep_apart_pairs(con),
         ann_min_ideas=gs.ann_min_ideas,
@@ -285,21 +285,6 @@ def reconsolidate(
             for m in merges
         ],
     }
-
-
-def merge_threshold(
-    space: grouping.GroupingSpace,
-    gs: GroupingSettings,
-    raw_threshold: float,
-    override: float | None = None,
-) -> float:
-    """The reconsolidation threshold: ``override``, else ``grouping.merge_similarity``, else
-    the join threshold of the space (see idea_store.threshold)."""
-    if override is not None:
-        return override
-    if gs.merge_similarity is not None:
-        return gs.merge_similarity
-    return idea_store.threshold(space, gs, raw_threshold)
 
 
 def _representatives(con: duckdb.DuckDBPyConnection, idea_ids: set[str]) -> dict[str, str]:

@@ -13,7 +13,7 @@ import pytest
 
 from idea_harvester import overrides
 from idea_harvester.config import GroupingSettings, Settings
-from transforms import enrich
+from transforms import enrich, idea_store
 from transforms.grouping import idea_id_for
 from warehouse.db import connect
 
@@ -321,11 +321,11 @@ def test_the_merge_threshold_defaults_to_the_join_threshold():
 
     identity, fitted = GroupingSpace(), GroupingSpace(mean=np.zeros(DIM, np.float32))
     gs = grouping_settings(merge_similarity=None, similarity=0.2)
-    assert overrides.merge_threshold(fitted, gs, raw_threshold=0.5) == 0.2
-    assert overrides.merge_threshold(identity, gs, raw_threshold=0.5) == 0.5
-    assert overrides.merge_threshold(fitted, gs, 0.5, override=0.3) == 0.3
+    assert idea_store.merge_threshold(fitted, gs, raw_threshold=0.5) == 0.2
+    assert idea_store.merge_threshold(identity, gs, raw_threshold=0.5) == 0.5
+    assert idea_store.merge_threshold(fitted, gs, 0.5, override=0.3) == 0.3
     configured = grouping_settings(merge_similarity=0.4)
-    assert overrides.merge_threshold(fitted, configured, 0.5) == 0.4
+    assert idea_store.merge_threshold(fitted, configured, 0.5) == 0.4
 
 
 def test_the_cli_dry_run_prints_each_merge_with_its_quotes(tmp_path, capsys):

@@ -110,6 +110,21 @@ def threshold(space: grouping.GroupingSpace, gs: GroupingSettings, raw_threshold
     return raw_threshold if space.is_identity else gs.similarity
 
 
+def merge_threshold(
+    space: grouping.GroupingSpace,
+    gs: GroupingSettings,
+    raw_threshold: float,
+    override: float | None = None,
+) -> float:
+    """The reconsolidation threshold: ``override``, else ``grouping.merge_similarity``, else
+    the join threshold of the space (see ``threshold``)."""
+    if override is not None:
+        return override
+    if gs.merge_similarity is not None:
+        return gs.merge_similarity
+    return threshold(space, gs, raw_threshold)
+
+
 # --- centroids ----------------------------------------------------------------------------
 
 

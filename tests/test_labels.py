@@ -35,6 +35,17 @@ from transforms.labels import idea_label
             "Pourriez-vous ajouter un mode hors ligne à l’application Android ?",
             "Mode hors ligne à l’application Android",
         ),
+        # Praise at the end of the sentence is request wording too.
+        ("A dark mode for the web version would be lovely.", "Dark mode for the web version"),
+        ("Une offre étudiante à prix réduit serait la bienvenue.", "Offre étudiante à prix réduit"),
+        # Cues without a subject, enumerators, gerunds, and more request phrasings.
+        ("Would be awesome if I could just sketch in a note.", "Sketch in a note"),
+        ("Second, it'd be cool to have a library of templates.", "Library of templates"),
+        ("Consider adding text recognition for images, please.", "Text recognition for images"),
+        ("Please make it possible to share a notebook read-only.", "Share a notebook read-only"),
+        ("What would make it perfect is a widget for quick notes.", "Widget for quick notes"),
+        ("Est-ce qu’il serait possible de trier par titre ?", "Trier par titre"),
+        ("Vous devriez proposer un thème sombre.", "Thème sombre"),
     ],
 )
 def test_the_request_wording_is_cut(text, label):
@@ -48,3 +59,7 @@ def test_long_labels_are_cut_to_a_few_words():
 
 def test_a_text_that_is_only_a_cue_keeps_its_words():
     assert idea_label("Please add it!") == "Please add it"
+
+
+def test_a_sentence_that_is_only_praise_keeps_its_words():
+    assert idea_label("This would be great.") == "This would be great"

@@ -10,15 +10,22 @@ from __future__ import annotations
 import re
 
 _APOS = "['’]"
+_NICE_EN = (
+    r"(great|nice|awesome|lovely|helpful|cool|brilliant|good|useful|handy|amazing|fantastic|"
+    r"ideal|perfect|welcome|appreciated)"
+)
+_NICE_FR = r"(bien|génial|top|super|pratique|idéal|utile|chouette|cool|parfait|bienvenue?s?)"
 _CUES = [
     # English
+    r"(first|second|third|also|and|plus|finally|oh|ps)[,:]?\s+",
     r"(yes,?\s+)?(ok,?\s+)?please,?\s+",
     r"(feature request|suggestion|idea|request)\s*:\s*",
     r"(could|can|would|will)\s+you\s+(guys\s+)?(please\s+)?(consider\s+)?",
-    r"(it\s+would|it" + _APOS + r"d|would(n" + _APOS + r"t)? it|that\s+would)\s+be\s+"
-    r"(really\s+|so\s+|very\s+|super\s+)?(great|nice|awesome|lovely|helpful|cool|brilliant|good|"
-    r"useful|handy|amazing|fantastic|ideal)\s+(if\s+(you\s+could\s+)?|to\s+(have|get|see|be able"
-    r" to)\s+|to\s+)?",
+    r"(it\s+would|it" + _APOS + r"d|would(n" + _APOS + r"t)? it|that\s+would|would)\s+be\s+"
+    r"(really\s+|so\s+|very\s+|super\s+)?" + _NICE_EN + r"\s+(if\s+(you\s+|i\s+|we\s+)?"
+    r"(could\s+)?(just\s+)?|to\s+(have|get|see|be able to)\s+|to\s+)?",
+    r"what\s+would\s+make\s+it\s+(perfect|better|great|complete)\s+(is|would\s+be)\s+",
+    r"make\s+it\s+possible\s+to\s+",
     r"(i\s+)?(really\s+)?(wish|would\s+love|"
     + _APOS
     + r"d\s+love|would\s+like|"
@@ -48,6 +55,12 @@ _CUES = [
     + r"|pouvoir\s+)?",
     r"(pourriez|pouvez)-vous\s+(ajouter\s+|proposer\s+|enfin\s+|permettre\s+de\s+)?",
     r"serait-il\s+possible\s+(d" + _APOS + r"|de\s+)?",
+    r"est-ce\s+qu"
+    + _APOS
+    + r"(il\s+serait\s+possible|on\s+pourrait|on\s+peut)\s+(d"
+    + _APOS
+    + r"|de\s+)?",
+    r"vous\s+devriez\s+(vraiment\s+)?(proposer\s+|ajouter\s+|permettre\s+de\s+)?",
     r"pourquoi\s+ne\s+pas\s+",
     r"merci\s+d" + _APOS + r"(ajouter\s+)?",
     r"(ajoutez|proposez|permettez)\s+",
@@ -56,6 +69,20 @@ _CUES = [
 _CUE = re.compile(r"^(?:" + "|".join(f"(?:{c})" for c in _CUES) + ")", re.IGNORECASE)
 _ARTICLE = re.compile(
     r"^(?:(?:a|an|the|un|une|des|le|la|les)\s+|l" + _APOS + r"\s*)", re.IGNORECASE
+)
+_GERUND = re.compile(r"^(?:adding|having|getting|supporting|introducing)\s+", re.IGNORECASE)
+#: "A dark mode would be lovely", "Une offre étudiante serait la bienvenue": the praise that
+#: ends the sentence is request wording too.
+_TRAILING_PRAISE = re.compile(
+    r"\s+(?:(?:would|will)\s+be|"
+    + _APOS
+    + r"d\s+be)\s+(?:really\s+|so\s+|very\s+)?"
+    + _NICE_EN
+    + r"\b.*$"
+    r"|\s+(?:serait|seraient|serai)\s+(?:vraiment\s+|très\s+)?(?:la\s+|le\s+|les\s+)?"
+    + _NICE_FR
+    + r"\b.*$",
+    re.IGNORECASE,
 )
 _CLAUSE_END = re.compile(r"\s*(?:[,;:(]|\s[-–—]\s|\.\s|[.!?…]+$)")
 
@@ -68,10 +95,12 @@ def idea_label(text: str, max_words: int = 8) -> str:
         if stripped == label:
             break
         label = stripped
+    label = _GERUND.sub("", label, count=1)
     label = _ARTICLE.sub("", label, count=1)
     cut = _CLAUSE_END.search(label)
     if cut and cut.start() > 0:
         label = label[: cut.start()]
+    label = _TRAILING_PRAISE.sub("", label, count=1)
     words = label.split()
     if len(words) < 2:  # nothing meaningful left: keep the original words
         words = " ".join(text.split()).rstrip(".!?…").split()

@@ -160,6 +160,7 @@ class DetectionSettings(_Strict):
     classifier_threshold: float | None = Field(default=None, gt=0, lt=1)
     #: The weights' lexical prefilter clears most sentences the classifier would reject
     #: before they are embedded (about 1% of its suggestions lost; see transforms/prefilter.py).
+    #: It is skipped when classifier_threshold is below the weights' own threshold.
     prefilter: bool = True
 
 

@@ -128,3 +128,33 @@ def test_the_prefilter_travels_in_the_weights_file(tmp_path):
     path.write_text(json.dumps(data))
     with pytest.raises(ClassifierError, match=r"clf\.json.*prefilter"):
         SuggestionClassifier.load(path)
+
+
+def test_a_threshold_below_the_weights_own_skips_the_prefilter(tmp_path):
+    """The prefilter learnt the classifier's decisions at its stored threshold; asked for a
+    lower one, enrich embeds every candidate rather than lose what the lower bar accepts."""
+    from transforms.enrich import EnrichSettings, classify_rows
+
+    sentences, rules, accepted = _corpus()
+    path = _classifier(fit_prefilter(sentences, rules, accepted)).save(tmp_path / "clf.json")
+    rows = [
+        {"item_id": "i1", "sentence_text": t, "language": "en", "suggestion_cue": None}
+        for t in ("Please add a widget.", "Sync failed again this morning after the update.")
+    ]
+
+    def embedded(threshold: float | None) -> list[str]:
+        seen: list[str] = []
+        settings = EnrichSettings(
+            model_id="stub",
+            suggestion_min_score=0.5,
+            idea_similarity=0.5,
+            min_sentence_chars=5,
+            classifier=str(path),
+            classifier_threshold=threshold,
+        )
+        classify_rows([dict(r) for r in rows], settings, _stub_embedder(seen))
+        return seen
+
+    assert embedded(None) == ["Please add a widget."]
+    assert embedded(0.9) == ["Please add a widget."]
+    assert embedded(0.3) == [r["sentence_text"] for r in rows]

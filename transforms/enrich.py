@@ -156,7 +156,9 @@ def classify_rows(rows: list[dict], s: EnrichSettings, embed: Embed | None = Non
             [r["language"] for r in candidates],
             embed or _plain_embedder(s, clf.model_id),
             groups=[r["item_id"] for r in candidates],
-            use_prefilter=s.prefilter,
+            # The prefilter was distilled at the weights' threshold: a lower one needs all.
+            use_prefilter=s.prefilter
+            and (s.classifier_threshold is None or s.classifier_threshold >= clf.threshold),
         )
     else:
         probabilities, rules = [], []

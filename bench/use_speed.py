@@ -1,0 +1,91 @@
+"""USE multilingual v3: the package's numpy backend (float32) against our torch port in half
+precision (bfloat16 on a CPU with AMX/AVX512-BF16, float16 on a GPU), same sentences.
+
+    .venv/bin/python bench/use_speed.py [--data ../shared/data] [--limit 5000] [--repeat 3]
+        [--sentences FILE]
+
+The corpus is the Mini-BAR review sentences in ../shared/data (read in place) or, with
+``--sentences``, a file of one sentence per line (how it runs on a GPU machine, which needs
+only numpy, torch, sentencepiece and the USE package). Prints sentences/s of each path (the
+fastest of ``--repeat`` runs, model load excluded), the speedup, the cosine agreement (min
+and mean) and the process's peak memory. Figures are printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+MODEL = "bundled:use-multilingual-v3"
+
+
+def corpus(data: Path, sentences_file: Path | None, limit: int) -> list[str]:
+    if sentences_file is not None:
+        lines = [line for line in sentences_file.read_text(encoding="utf-8").splitlines()]
+        texts = [line for line in lines if line.strip()]
+    else:
+        from bench.embedding_speed import build_corpus
+
+        _, _, texts = build_corpus(data, 0)
+    return texts[:limit] if limit else texts
+
+
+def timed(encode, texts: list[str], repeat: int) -> tuple[float, np.ndarray]:
+    best, vectors = float("inf"), None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        vectors = encode(texts)
+        best = min(best, time.perf_counter() - start)
+    return best, vectors
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--sentences", type=Path, help="one sentence per line instead")
+    parser.add_argument("--limit", type=int, default=5000, help="sentences to use (0 = all)")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--batch-size", type=int, default=64)
+    args = parser.parse_args()
+
+    from transforms import embeddings
+
+    texts = corpus(args.data, args.sentences, args.limit)
+    print(f"{len(texts)} sentences, mean {np.mean([len(t) for t in texts]):.0f} chars")
+    results = {}
+    for precision in ("fp32", "auto"):
+
+        def encode(batch, precision=precision):
+            return embeddings.encode(MODEL, batch, args.batch_size, precision=precision)
+
+        load = time.perf_counter()
+        encode(texts[:8])
+        load = time.perf_counter() - load
+        seconds, vectors = timed(encode, texts, args.repeat)
+        results[precision] = (seconds, vectors, load)
+    base_s, base_v, _ = results["fp32"]
+    print(f"{'path':28} {'seconds':>8} {'sent/s':>8} {'speedup':>8} {'cos min':>8} {'cos mean':>9}")
+    for precision, label in (("fp32", "numpy float32"), ("auto", "precision auto (ours)")):
+        seconds, vectors, load = results[precision]
+        cosine = (vectors * base_v).sum(axis=1)
+        print(
+            f"{label:28} {seconds:8.2f} {len(texts) / seconds:8.0f} {base_s / seconds:7.2f}x "
+            f"{cosine.min():8.5f} {cosine.mean():9.6f}   (load {load:.1f} s)"
+        )
+    print(f"peak memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    import torch
+
+    where = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "CPU only"
+    print(f"device: {where}; 'auto' is half precision where the hardware computes it natively")
+
+
+if __name__ == "__main__":
+    main()

@@ -83,8 +83,9 @@ def main() -> None:
     print(f"peak memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     import torch
 
-    where = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "CPU only"
-    print(f"device: {where}; 'auto' is half precision where the hardware computes it natively")
+    device = embeddings.torch_device(torch.cuda.is_available())
+    where = torch.cuda.get_device_name(0) if device.startswith("cuda") else "the CPU"
+    print(f"'auto' ran on {where} (half precision where the hardware computes it natively)")
 
 
 if __name__ == "__main__":

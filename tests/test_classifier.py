@@ -26,6 +26,7 @@ from transforms.classifier import (
     ClassifierError,
     SuggestionClassifier,
     load_classifier,
+    rule_features,
 )
 from transforms.enrich import EnrichSettings, segment_item
 from warehouse.db import connect
@@ -282,3 +283,35 @@ def test_label_records_a_correction_that_the_next_run_applies(loaded, capsys):
         progress=lambda m: None,
     )  # fmt: skip
     assert result["corrections"] == 2
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language", "asks_for_information"),
+    [
+        ("Does the calendar show notes by creation date?", "en", True),
+        ("Is there a limit on the number of notebooks?", "en", True),
+        ("How many notebooks can I create for free?", "en", True),
+        ("Y a-t-il une limite de taille pour les pièces jointes ?", "fr", True),
+        ("La vue calendrier est-elle disponible pour les comptes gratuits ?", "fr", True),
+        ("Combien de carnets peut-on créer ?", "fr", True),
+        # Questions that ask for a change stay open to the classifier.
+        ("Is there a way to export my notes as Markdown?", "en", False),
+        ("Are there any plans for a Linux app?", "en", False),
+        ("Do you plan to add a dark mode?", "en", False),
+        ("Could you add a dark mode?", "en", False),
+        ("Est-ce qu'il serait possible d'ajouter un mode sombre ?", "fr", False),
+        # Without a question mark it is not a question.
+        ("Does the job for me, thanks.", "en", False),
+    ],
+)
+def test_questions_for_information_are_marked_like_how_to_questions(
+    sentence, language, asks_for_information
+):
+    features = rule_features(sentence, language)
+    assert bool(features[RULE_FEATURES.index("howto_question")]) is asks_for_information
+
+
+def test_an_information_question_without_a_request_cue_is_vetoed():
+    clf = _toy(rule_decides=None)
+    rules = rule_features("Is there a limit on the number of notebooks?", "en")
+    assert not clf.decide(rules, probability=0.99)

@@ -78,6 +78,20 @@ _HOWTO_EXTRA = re.compile(
     r"^(?:et |mais |bonjour,? )?comment (?:\w+(?:er|ir|re)|je|j'|on|peut-on|puis-je|fait-on)\b"
     r"|^how (?:do|can|could|would|should|to|does)\b"
 )
+#: Questions that ask for information, not for a change (with a question mark, on normalised
+#: text): "Does the calendar show ...?", "Is there a limit ...?", "Y a-t-il ...?", "La vue
+#: est-elle disponible ...?". Like how-to questions, they are vetoed unless a request cue fires.
+#: "Is there a way / any plans ...?" and "Do you plan ...?" stay open: they often ask for one.
+_INFO_QUESTION = re.compile(
+    r"^(?:(?:and|but|so|also|hi|hello|hey|bonjour|et|mais|sinon|petite question)[,:!]? )*"
+    r"(?:(?:does|do|did|is|are|was|were|has|have) (?:the|it|this|that|there|anyone|anybody"
+    r"|someone|my|an?)\b(?! (?:an? |any )?(?:way|plans?|chance|option to)\b)"
+    r"|(?:what|which|where|when|who) (?:is|are|was|were|does|do|did)\b"
+    r"|how (?:many|much|long|often)\b"
+    r"|y a-t-il\b|combien\b|quel(?:le)?s? (?:est|sont)\b|ou (?:est|sont|se trouve)\b"
+    r"|est-ce qu(?:e |')(?:il y a|c'est|la |le |les |l')"
+    r"|(?:la|le|les|l') ?[^?]{0,60}\b(?:est|sont)-(?:il|elle)s?\b)"
+)
 
 Embed = Callable[[list[str]], np.ndarray]
 
@@ -97,9 +111,7 @@ def rule_features(sentence: str, language: str) -> np.ndarray:
             1.0 if verdict.cue else 0.0,
             1.0 if verdict.score >= SUGGESTION_THRESHOLD else 0.0,
             noisy_or(list(negatives.values())),
-            1.0
-            if _HOWTO & negatives.keys() or _HOWTO_EXTRA.search(normalize_cues(sentence))
-            else 0.0,
+            1.0 if _HOWTO & negatives.keys() or _asks_how_or_what(sentence) else 0.0,
             1.0 if language == "en" else 0.0,
             1.0 if language == "fr" else 0.0,
             1.0 if "?" in sentence else 0.0,
@@ -107,6 +119,12 @@ def rule_features(sentence: str, language: str) -> np.ndarray:
         ],
         dtype=np.float32,
     )
+
+
+def _asks_how_or_what(sentence: str) -> bool:
+    """A how-to question, or (with a question mark) a question for information."""
+    text = normalize_cues(sentence)
+    return bool(_HOWTO_EXTRA.search(text) or ("?" in sentence and _INFO_QUESTION.search(text)))
 
 
 def unit_mean(vectors: np.ndarray) -> np.ndarray:

@@ -46,6 +46,7 @@ from transforms.labels import idea_label
         ("What would make it perfect is a widget for quick notes.", "Widget for quick notes"),
         ("Est-ce qu’il serait possible de trier par titre ?", "Trier par titre"),
         ("Vous devriez proposer un thème sombre.", "Thème sombre"),
+        ("I'd like my notes encrypted on my own devices.", "My notes encrypted on my own devices"),
     ],
 )
 def test_the_request_wording_is_cut(text, label):

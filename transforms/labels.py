@@ -26,7 +26,7 @@ _CUES = [
     r"(could\s+)?(just\s+)?|to\s+(have|get|see|be able to)\s+|to\s+)?",
     r"what\s+would\s+make\s+it\s+(perfect|better|great|complete)\s+(is|would\s+be)\s+",
     r"make\s+it\s+possible\s+to\s+",
-    r"(i\s+)?(really\s+)?(wish|would\s+love|"
+    r"(i\s+|i(?=['’]))?(really\s+)?(wish|would\s+love|"
     + _APOS
     + r"d\s+love|would\s+like|"
     + _APOS

@@ -162,6 +162,11 @@ class DetectionSettings(_Strict):
     #: before they are embedded (about 1% of its suggestions lost; see transforms/prefilter.py).
     #: It is skipped when classifier_threshold is below the weights' own threshold.
     prefilter: bool = True
+    #: Your own team's accounts (developers, moderators, the product's official account), as
+    #: the sources publish them; case-insensitive. Their posts are kept in raw and cut into
+    #: sentences but never mined for suggestions ("Tell us what you'd like next!"). Changing
+    #: the list applies to earlier items too on the next enrich.
+    team_authors: list[str] = Field(default_factory=list)
 
 
 class GroupingSettings(_Strict):

@@ -64,6 +64,10 @@ def write_demo_config(folder: Path) -> Path:
         "landing": "landing",
         "dashboards": "dashboards",
         "sources": demo_sources(),
+        # The product team's own accounts in the bundled threads: their posts are not mined.
+        "detection": {
+            "team_authors": ["Kestrel Team", "kestrel_team", "kestrel_sam", "equipe_kestrel"]
+        },
     }
     path = folder / "ideas.yml"
     header = "# Demo configuration written by `ideas demo`: bundled data, replayed offline.\n"

@@ -61,6 +61,8 @@ class EnrichSettings:
     classifier_threshold: float | None = None
     #: Let the classifier's lexical prefilter clear sentences before they are embedded.
     prefilter: bool = True
+    #: Authors (normalised with ``author_key``) whose items are never mined for suggestions.
+    team_authors: frozenset[str] = frozenset()
     #: Grouping knobs (idea_harvester.config.GroupingSettings); None = the defaults.
     grouping: GroupingSettings | None = None
 
@@ -78,6 +80,7 @@ class EnrichSettings:
             classifier=detection.classifier if enabled else None,
             classifier_threshold=detection.classifier_threshold if enabled else None,
             prefilter=detection.prefilter,
+            team_authors=frozenset(author_key(a) for a in detection.team_authors) - {""},
             grouping=settings.grouping,
         )
 
@@ -105,6 +108,15 @@ def _insert_arrow(con: duckdb.DuckDBPyConnection, target: str, table: pa.Table) 
 Embed = Callable[[list[str]], np.ndarray]
 ANALYST_CUE = "analyst label"
 CLASSIFIER_CUE = "classifier"
+#: The cue of every sentence of an item written by a team author (never a suggestion).
+TEAM_CUE = "team author"
+#: SQL for ``author_key`` of raw.items.author.
+_AUTHOR_KEY_SQL = "lower(trim(coalesce(r.author, '')))"
+
+
+def author_key(author: str | None) -> str:
+    """How authors are compared with ``detection.team_authors``: trimmed, case-insensitive."""
+    return (author or "").strip().lower()
 
 
 def _rule_rows(
@@ -173,12 +185,20 @@ def classify_rows(rows: list[dict], s: EnrichSettings, embed: Embed | None = Non
 
 
 def segment_items(
-    items: list[tuple[str, str | None, str]], s: EnrichSettings, embed: Embed | None = None
+    items: list[tuple[str, str | None, str]],
+    s: EnrichSettings,
+    embed: Embed | None = None,
+    team_items: frozenset[str] = frozenset(),
 ) -> list[dict]:
     """Sentences of many (item_id, content_html, content_hash) with language and the
-    production suggestion decision (rules + classifier, one embedding batch)."""
+    production suggestion decision (rules + classifier, one embedding batch). Items in
+    ``team_items`` (written by the team) are cut into sentences but never mined."""
     rows = [r for item in items for r in _rule_rows(item[0], item[1], item[2], s)]
-    return classify_rows(rows, s, embed)
+    team = [r for r in rows if r["item_id"] in team_items]
+    for row in team:
+        row.update(is_suggestion=False, suggestion_score=0.0, suggestion_cue=TEAM_CUE)
+    classify_rows([r for r in rows if r["item_id"] not in team_items], s, embed)
+    return rows
 
 
 def segment_item(
@@ -288,9 +308,12 @@ def _apply_new_labels(con: duckdb.DuckDBPyConnection) -> int:
 def _segment_new_items(
     con: duckdb.DuckDBPyConnection, s: EnrichSettings, progress: Progress = log.info
 ) -> tuple[int, int]:
+    released = _release_team_items(con, s.team_authors)
+    if released:
+        progress(f"{released} items by former team authors will be mined again")
     pending = con.execute(
-        """
-        SELECT r.item_id, r.content_html, r.content_hash FROM raw.items r
+        f"""
+        SELECT r.item_id, r.content_html, r.content_hash, {_AUTHOR_KEY_SQL} FROM raw.items r
         WHERE NOT EXISTS (
             SELECT 1 FROM core.sentences c
             WHERE c.item_id = r.item_id AND c.content_hash = r.content_hash)
@@ -298,10 +321,62 @@ def _segment_new_items(
         """
     ).fetchall()
     rows = _segment_pending(con, pending, s, progress) if pending else []
+    withdrawn = _withdraw_team_suggestions(con, s.team_authors)
+    if withdrawn:
+        progress(f"withdrew {withdrawn} suggestions written by team authors")
     relabelled = _apply_new_labels(con)
     if relabelled:
         progress(f"applied {relabelled} new analyst labels")
     return len(pending), len(rows)
+
+
+def _release_team_items(con: duckdb.DuckDBPyConnection, team: frozenset[str]) -> int:
+    """Items segmented as a team author's whose author is no longer listed lose their
+    sentences, so that this run segments and mines them like any other item."""
+    released = con.execute(
+        f"""
+        SELECT DISTINCT c.item_id FROM core.sentences c JOIN raw.items r USING (item_id)
+        WHERE c.suggestion_cue = ? AND {_AUTHOR_KEY_SQL} NOT IN (SELECT unnest(?::VARCHAR[]))
+        """,
+        [TEAM_CUE, sorted(team)],
+    ).fetchall()
+    if released:
+        con.execute(
+            "DELETE FROM core.sentences WHERE item_id IN (SELECT unnest(?::VARCHAR[]))",
+            [[r[0] for r in released]],
+        )
+    return len(released)
+
+
+def _withdraw_team_suggestions(con: duckdb.DuckDBPyConnection, team: frozenset[str]) -> int:
+    """Sentences of items whose author was added to ``team_authors`` after they were mined
+    stop being suggestions (an analyst's label still wins); returns how many were."""
+    if not team:
+        return 0
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE team_sentences AS
+        SELECT c.sentence_id, c.is_suggestion FROM core.sentences c JOIN raw.items r USING (item_id)
+        WHERE {_AUTHOR_KEY_SQL} IN (SELECT unnest(?::VARCHAR[]))
+          AND c.suggestion_cue IS DISTINCT FROM ?
+          AND c.sentence_id NOT IN (SELECT sentence_id FROM core.suggestion_labels)
+        """,
+        [sorted(team), TEAM_CUE],
+    )
+    withdrawn = con.execute("SELECT count(*) FROM team_sentences WHERE is_suggestion").fetchone()[0]
+    for table in ("core.mentions", "core.suggestions"):
+        con.execute(
+            f"DELETE FROM {table} WHERE sentence_id IN (SELECT sentence_id FROM team_sentences)"
+        )
+    con.execute(
+        """
+        UPDATE core.sentences SET is_suggestion = false, suggestion_score = 0.0,
+            suggestion_cue = ?
+        WHERE sentence_id IN (SELECT sentence_id FROM team_sentences)
+        """,
+        [TEAM_CUE],
+    )
+    return int(withdrawn)
 
 
 def _segment_pending(
@@ -318,7 +393,8 @@ def _segment_pending(
     embed = None
     if s.classifier is not None:
         embed = _cached_embedder(con, s, load_classifier(s.classifier).model_id, progress)
-    rows = segment_items([tuple(item) for item in pending], s, embed)
+    team_items = frozenset(item[0] for item in pending if item[3] in s.team_authors)
+    rows = segment_items([tuple(item[:3]) for item in pending], s, embed, team_items)
     _honour_labels(con, rows)
     if rows:
         _insert_arrow(con, "core.sentences", pa.Table.from_pylist(rows, schema=_SENTENCE_SCHEMA))

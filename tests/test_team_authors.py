@@ -1,0 +1,95 @@
+"""detection.team_authors: the team's own posts are cut into sentences but never mined for
+suggestions, and changing the list applies to items already mined (real enrich, real models,
+a real DuckDB file; the items are written by us)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from idea_harvester.config import Settings
+from transforms import enrich
+from transforms.enrich import TEAM_CUE, EnrichSettings, author_key
+from warehouse.db import connect
+
+T0 = datetime(2026, 11, 1, tzinfo=UTC)
+TEAM_POST = "Tell us what you want next. Please add your ideas for the calendar below!"
+USER_POST = "Please add a week view to the calendar."
+
+
+def _settings(team: list[str]) -> EnrichSettings:
+    base = Settings(warehouse="unused.duckdb", landing="unused", detection={"team_authors": team})
+    return EnrichSettings.from_settings(base)
+
+
+def _item(con, item_id: str, author: str, text: str) -> None:
+    con.execute(
+        "INSERT INTO raw.items (item_id, source_name, channel, native_id, content_html, "
+        "content_hash, fetched_at, published_at, batch_id, author) "
+        "VALUES (?, 'forum', 'rss', ?, ?, ?, ?, ?, 'b1', ?)",
+        [item_id, item_id, text, "h_" + item_id, T0, T0, author],
+    )
+
+
+def _suggesting_items(con) -> set[str]:
+    return {r[0] for r in con.execute("SELECT item_id FROM core.suggestions").fetchall()}
+
+
+@pytest.fixture
+def con(tmp_path):
+    with connect(tmp_path / "w.duckdb") as con:
+        _item(con, "team", "  Kestrel Team ", TEAM_POST)
+        _item(con, "user", "ana", USER_POST)
+        yield con
+
+
+def test_team_posts_are_segmented_but_never_mined(con):
+    enrich.enrich(con, _settings(["kestrel team"]), progress=lambda m: None)
+    assert _suggesting_items(con) == {"user"}
+    cues = con.execute(
+        "SELECT DISTINCT suggestion_cue FROM core.sentences WHERE item_id = 'team'"
+    ).fetchall()
+    assert cues == [(TEAM_CUE,)]
+    mentioned = {r[0] for r in con.execute("SELECT item_id FROM core.mentions").fetchall()}
+    assert mentioned == {"user"}
+
+
+def test_changing_the_list_applies_to_items_already_mined(con):
+    enrich.enrich(con, _settings([]), progress=lambda m: None)
+    assert _suggesting_items(con) == {"team", "user"}  # the rules see "Please add ..."
+    # Listed later (other case and spaces): its suggestions and mentions are withdrawn.
+    messages: list[str] = []
+    enrich.enrich(con, _settings(["KESTREL TEAM"]), progress=messages.append)
+    assert _suggesting_items(con) == {"user"}
+    assert any("withdrew 1 suggestions written by team authors" in m for m in messages)
+    assert con.execute(
+        "SELECT count(*) FROM core.mentions m JOIN core.suggestions s USING (sentence_id) "
+        "WHERE s.item_id = 'team'"
+    ).fetchone() == (0,)
+    # Taken off the list: the item is segmented and mined again.
+    messages.clear()
+    enrich.enrich(con, _settings([]), progress=messages.append)
+    assert _suggesting_items(con) == {"team", "user"}
+    assert any("1 items by former team authors will be mined again" in m for m in messages)
+
+
+def test_an_analysts_label_wins_over_the_team_list(con):
+    enrich.enrich(con, _settings([]), progress=lambda m: None)
+    sentence_id, text, language = con.execute(
+        "SELECT sentence_id, suggestion_text, language FROM core.suggestions WHERE item_id = 'team'"
+    ).fetchone()
+    con.execute(
+        "INSERT INTO core.suggestion_labels VALUES (?, ?, ?, true, 'ana', ?, NULL)",
+        [sentence_id, text, language, T0],
+    )
+    enrich.enrich(con, _settings(["kestrel team"]), progress=lambda m: None)
+    assert sentence_id in {
+        r[0] for r in con.execute("SELECT sentence_id FROM core.suggestions").fetchall()
+    }
+
+
+def test_author_keys_ignore_case_and_spaces():
+    assert author_key("  Kestrel Team ") == author_key("kestrel team") == "kestrel team"
+    assert author_key(None) == ""
+    assert _settings(["", "  "]).team_authors == frozenset()

@@ -302,6 +302,9 @@ def test_label_records_a_correction_that_the_next_run_applies(loaded, capsys):
         ("Est-ce qu'il serait possible d'ajouter un mode sombre ?", "fr", False),
         # Without a question mark it is not a question.
         ("Does the job for me, thanks.", "en", False),
+        # Saying that a feature exists is no request either.
+        ("You can already export a single note as Markdown.", "en", True),
+        ("C'est déjà possible depuis les réglages.", "fr", True),
     ],
 )
 def test_questions_for_information_are_marked_like_how_to_questions(

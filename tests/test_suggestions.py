@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from transforms.suggestions import SuggestionVerdict, detect_suggestion
+from transforms.suggestions import SuggestionVerdict, cue_evidence, detect_suggestion
 
 EN_POSITIVES = [
     "Please add a dark mode to the mobile app.",
@@ -215,6 +215,25 @@ def test_bug_words_lower_but_do_not_cancel_a_strong_request() -> None:
     with_bug = detect_suggestion("Please add an offline mode, the app crashes offline.", "en")
     assert with_bug.is_suggestion
     assert with_bug.score < bare.score
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language"),
+    [
+        ("You can already export a single note as Markdown from the share menu.", "en"),
+        ("There is already a dark mode in the settings.", "en"),
+        ("C'est déjà possible depuis les réglages.", "fr"),
+        ("Vous pouvez déjà exporter une note en PDF.", "fr"),
+    ],
+)
+def test_saying_a_feature_already_exists_is_negative_evidence(sentence, language) -> None:
+    positives, negatives = cue_evidence(sentence, language)
+    assert "already possible" in negatives and not positives
+
+
+def test_a_request_that_mentions_another_platform_is_still_a_request() -> None:
+    verdict = detect_suggestion("Please add a dark mode, there is already one on mobile.", "en")
+    assert verdict.is_suggestion
 
 
 def test_several_cues_reinforce_each_other() -> None:

@@ -71,8 +71,10 @@ RULE_FEATURES = (
 _RULE_SCORE, _RULE_CUE, _HOWTO_Q, _QUESTION = (
     RULE_FEATURES.index(n) for n in ("rule_score", "rule_cue", "howto_question", "question")
 )
-#: Negative rules that mark a question about how to do something (not a request).
-_HOWTO = frozenset({"how-to question", "want to know"})
+#: Negative rules whose sentences are not requests whatever the embedding says (the
+#: ``howto_question`` feature and the veto): a question about how to do something, and a
+#: statement that the feature already exists ("You can already export ...").
+_HOWTO = frozenset({"how-to question", "want to know", "already possible"})
 #: How-to questions the rules do not list: "Comment déplacer une note ?" (on normalised text).
 _HOWTO_EXTRA = re.compile(
     r"^(?:et |mais |bonjour,? )?comment (?:\w+(?:er|ir|re)|je|j'|on|peut-on|puis-je|fait-on)\b"

@@ -418,6 +418,13 @@ _EN_RULES: tuple[_Rule, ...] = (
 
 _EN_NEGATIVE: tuple[_Rule, ...] = (
     _rule(
+        "already possible",
+        r"\b(?:you can already|you could already|it(?: is|'s) already (?:possible|there"
+        r"|available|supported)|there(?: is|'s) already (?:a|an|the)|already (?:exists|works"
+        r"|supported|available)|is already in)\b",
+        0.5,
+    ),
+    _rule(
         "how-to question",
         r"\b(?:how (?:do|can|could|should|would|did) (?:i|we|you|one|u)|how to|does "
         r"(?:anyone|anybody|somebody|someone) know|anyone know|anybody know|where "
@@ -773,6 +780,13 @@ _FR_RULES: tuple[_Rule, ...] = (
 )
 
 _FR_NEGATIVE: tuple[_Rule, ...] = (
+    _rule(
+        "already possible",
+        r"\b(?:(?:c'est|c est) deja (?:possible|la|disponible|prevu)|on peut deja|vous pouvez"
+        r" deja|tu peux deja|il y a deja (?:un|une|le|la)|existe deja|est deja (?:possible"
+        r"|disponible|la))\b",
+        0.5,
+    ),
     _rule(
         "how-to question",
         r"\b(?:combien|comment (?:faire|fait-on|fait on|puis-je|puis je|on fait|je fais|faut-il"

@@ -30,6 +30,7 @@ from dashboards.data import tables
 from dashboards.markup import safe_url
 from dashboards.trends import SpikeRule, iso_week
 from dashboards.webhook import MaybeDelivered, NotDelivered, post_json
+from transforms.text import shorten
 
 log = logging.getLogger("idea_harvester.alerts")
 
@@ -83,7 +84,7 @@ def slack_escape(text: str) -> str:
 
 
 def _short(label: str, limit: int = 120) -> str:
-    return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
+    return shorten(label, limit)
 
 
 def detect(con: duckdb.DuckDBPyConnection, top_n: int, rule: SpikeRule | None) -> list[Alert]:

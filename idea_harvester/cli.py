@@ -238,7 +238,9 @@ def cmd_reconsolidate(args: argparse.Namespace) -> int:
 def _quote(text: str | None, limit: int = 60) -> str:
     if not text:
         return "(no quote)"
-    return "“" + (text if len(text) <= limit else text[: limit - 1].rstrip() + "…") + "”"
+    from transforms.text import shorten
+
+    return f"“{shorten(text, limit)}”"
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -121,17 +121,7 @@ def group_texts(
     )
     join = idea_store.threshold(space, gs, s.idea_similarity)
     assignments = grouping.assign(index, keys, space.project(raw), join, twins=twins)
-    if len(index.ideas) < 2:
-        return [a.idea_id for a in assignments]
-    merges = grouping.propose_merges(
-        [idea.idea_id for idea in index.ideas],
-        np.stack([idea.centroid_sum for idea in index.ideas]),
-        [idea.count_members for idea in index.ideas],
-        idea_store.merge_threshold(space, gs, s.idea_similarity),
-        linkage=gs.linkage,
-        ann_min_ideas=gs.ann_min_ideas,
-        neighbours=gs.ann_candidates,
-    )
+    merges = index.propose_merges(idea_store.merge_threshold(space, gs, s.idea_similarity))
     merged_into = {m.from_idea_id: m.into_idea_id for m in merges}
     return [merged_into.get(a.idea_id, a.idea_id) for a in assignments]
 

@@ -6,8 +6,9 @@
   pinned there (core.mention_overrides) and the two ideas are kept apart from then on.
 - ``keep_apart``: two ideas that reconsolidation must never merge.
 - ``reconsolidate``: refit the grouping space on the corpus (recomputing every centroid from
-  its members, no id changes), then merge ideas whose centroids have become similar: the
-  older idea survives, the merge is recorded, and pairs kept apart are never merged.
+  its members, no id changes), then merge ideas that have become alike by the grouping's
+  own linkage (``grouping.propose_merges``): the older idea survives, the merge is
+  recorded, and pairs kept apart are never merged.
 
 All functions run in the caller's transaction (``steps`` opens it) and raise
 ``OverrideError`` naming the unknown id and what to do.
@@ -20,7 +21,6 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import duckdb
-import numpy as np
 
 from transforms import grouping, idea_store
 
@@ -245,32 +245,26 @@ def reconsolidate(
                 space, refitted = fitted, True
                 progress(f"refitted the grouping space on {count} suggestion texts")
     index = idea_store.load_index(con, model_id, space, gs)  # recomputes stale centroids
-    ids = [idea.idea_id for idea in index.ideas]
-    sums = np.stack([idea.centroid_sum for idea in index.ideas]) if ids else np.zeros((0, 1))
-    merges = grouping.propose_merges(
-        ids,
-        sums,
-        [idea.count_members for idea in index.ideas],
+    merges = index.propose_merges(
         idea_store.merge_threshold(space, gs, settings.thresholds.idea_similarity, threshold),
-        linkage=gs.linkage,
-        keep_apart=idea_store.keep_apart_pairs(con),
-        ann_min_ideas=gs.ann_min_ideas,
-        neighbours=gs.ann_candidates,
+        idea_store.keep_apart_pairs(con),
     )
-    labels = _representatives(con, {i for m in merges for i in (m.from_idea_id, m.into_idea_id)})
+    quotes = idea_store.representative_texts(
+        con, {i for m in merges for i in (m.from_idea_id, m.into_idea_id)}
+    )
     for m in merges:
         merge_ideas(
             con,
             m.from_idea_id,
             m.into_idea_id,
             by=run_id or "reconsolidation",
-            note=f"centroid similarity {m.similarity:.3f}",
+            note=f"{gs.linkage} linkage similarity {m.similarity:.3f}",
             reason="reconsolidation",
             at=at,
         )
-    progress(f"reconsolidated {len(ids)} ideas: {len(merges)} merged into older ones")
+    progress(f"reconsolidated {len(index.ideas)} ideas: {len(merges)} merged into older ones")
     return {
-        "ideas_before": len(ids),
+        "ideas_before": len(index.ideas),
         "ideas_merged": len(merges),
         "space_refitted": refitted,
         "space_source": space.source,
@@ -279,23 +273,9 @@ def reconsolidate(
                 "from": m.from_idea_id,
                 "into": m.into_idea_id,
                 "similarity": m.similarity,
-                "from_quote": labels.get(m.from_idea_id),
-                "into_quote": labels.get(m.into_idea_id),
+                "from_quote": quotes.get(m.from_idea_id),
+                "into_quote": quotes.get(m.into_idea_id),
             }
             for m in merges
         ],
     }
-
-
-def _representatives(con: duckdb.DuckDBPyConnection, idea_ids: set[str]) -> dict[str, str]:
-    """Each idea's representative sentence (what an analyst recognises it by)."""
-    if not idea_ids:
-        return {}
-    return dict(
-        con.execute(
-            "SELECT i.idea_id, s.suggestion_text FROM core.ideas i JOIN core.suggestions s "
-            "ON s.sentence_id = i.representative_sentence_id "
-            "WHERE i.idea_id IN (SELECT unnest(?::VARCHAR[]))",
-            [sorted(idea_ids)],
-        ).fetchall()
-    )

@@ -74,16 +74,20 @@ def _record_run(con, ctx: RunContext, step: str, started_at: datetime, counts: d
 
 @contextmanager
 def _step_transaction(
-    settings: Settings, ctx: RunContext, step: str
+    settings: Settings, ctx: RunContext, step: str, *, dry_run: bool = False
 ) -> Iterator[tuple[duckdb.DuckDBPyConnection, dict[str, Any]]]:
     """One warehouse transaction for a step: its work and its meta.runs row commit together.
-    The step fills the yielded counts dict."""
+    The step fills the yielded counts dict. A ``dry_run`` does the work and rolls it all back
+    (no meta.runs row either)."""
     started = datetime.now(UTC)
     counts: dict[str, Any] = {}
     with connect(settings.warehouse) as con:
         con.execute("BEGIN TRANSACTION")
         try:
             yield con, counts
+            if dry_run:
+                con.execute("ROLLBACK")
+                return
             _record_run(con, ctx, step, started, counts)
             con.execute("COMMIT")
         except BaseException:
@@ -131,25 +135,14 @@ def reconsolidate(
     and representative quotes) to the counts, which otherwise stay small for XCom."""
     from idea_harvester.overrides import reconsolidate as run_reconsolidate
 
-    def work(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-        return run_reconsolidate(
+    step = _step_transaction(settings, ctx, "reconsolidate", dry_run=dry_run)
+    with step as (con, counts):
+        result = run_reconsolidate(
             con, settings, progress, run_id=ctx.run_id, at=ctx.run_at, threshold=threshold
         )
-
-    if dry_run:
-        with connect(settings.warehouse) as con:
-            con.execute("BEGIN TRANSACTION")
-            try:
-                result = work(con)
-            finally:
-                con.execute("ROLLBACK")
-        counts = {k: v for k, v in result.items() if k != "merges"}
-        counts["dry_run"] = True
-    else:
-        with _step_transaction(settings, ctx, "reconsolidate") as (con, counts):
-            result = work(con)
-            counts.update({k: v for k, v in result.items() if k != "merges"})
-    return {**counts, "merges": result["merges"]} if with_merges else dict(counts)
+        merges = result.pop("merges")
+        counts.update(result, **({"dry_run": True} if dry_run else {}))
+    return {**counts, "merges": merges} if with_merges else counts
 
 
 def apply_override(settings: Settings, ctx: RunContext, action: str, **kwargs: Any) -> dict:

@@ -184,12 +184,7 @@ def _classifier(model, model_id: str, threshold: float, rule_decides: float | No
 
 def predict_texts(clf: SuggestionClassifier, features: list[np.ndarray]) -> list[int]:
     """Text-level decisions: a text is a suggestion when any of its sentences is."""
-    out = []
-    for f in features:
-        probabilities = clf.probabilities(f)
-        rules = f[:, -len(RULE_FEATURES) :]
-        out.append(int(any(clf.decide(r, p) for r, p in zip(rules, probabilities, strict=True))))
-    return out
+    return [int(any(clf.decide_rows(f))) for f in features]
 
 
 def cross_validate(
@@ -222,10 +217,8 @@ def distil_prefilter(
     sentences (each distinct sentence once); None when they are too few."""
     decided: dict[str, tuple[np.ndarray, bool]] = {}
     for text, rows in zip(texts, features, strict=True):
-        probabilities = clf.probabilities(rows)
-        for sentence, row, p in zip(text.sentences, rows, probabilities, strict=True):
-            rules = row[-len(RULE_FEATURES) :]
-            decided[sentence] = (rules, clf.decide(rules, p))
+        for sentence, row, yes in zip(text.sentences, rows, clf.decide_rows(rows), strict=True):
+            decided[sentence] = (row[-len(RULE_FEATURES) :], yes)
     sentences = list(decided)
     return fit_prefilter(
         sentences,

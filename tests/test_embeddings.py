@@ -185,3 +185,9 @@ def test_the_default_precision_comes_from_the_environment(monkeypatch):
         encode("bundled:use-multilingual-v3", PAIR),
         encode("bundled:use-multilingual-v3", PAIR, precision="fp32"),
     )
+    # "auto" is fp32 on some CPUs and bf16 on others; between the two settings, an ignored
+    # environment fails on either kind (bf16 runs everywhere, emulated where not native).
+    monkeypatch.setenv("IDEA_HARVESTER_PRECISION", "bf16")
+    by_env = encode("bundled:use-multilingual-v3", PAIR)
+    assert np.array_equal(by_env, encode("bundled:use-multilingual-v3", PAIR, precision="bf16"))
+    assert not np.array_equal(by_env, encode("bundled:use-multilingual-v3", PAIR, precision="fp32"))

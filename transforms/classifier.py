@@ -187,6 +187,12 @@ class SuggestionClassifier:
             needed = max(needed, self.question_threshold)
         return bool(probability >= needed)
 
+    def decide_rows(self, features: np.ndarray) -> list[bool]:
+        """``decide`` for each row of ``build_features`` (the rule features come last)."""
+        probabilities = self.probabilities(features)
+        rules = features[:, -len(RULE_FEATURES) :]
+        return [self.decide(r, p) for r, p in zip(rules, probabilities, strict=True)]
+
     def passes_prefilter(self, sentences: Sequence[str], rules: np.ndarray) -> np.ndarray:
         """True for each sentence the classifier must see: all of them without a prefilter
         (or with context, which needs every sentence's vector); else those the prefilter

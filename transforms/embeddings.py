@@ -119,6 +119,19 @@ def _torch():
     return torch
 
 
+def _half_precision(precision: str, on_gpu: bool) -> str | None:
+    """The half precision to try ("fp16" or "bf16"), or None for float32: bf16 when asked;
+    with ``auto``, fp16 on a GPU (native everywhere, more mantissa than bf16) and bf16 on a
+    CPU that computes it natively."""
+    if precision == "bf16":
+        return "bf16"
+    if precision != "auto":
+        return None
+    if on_gpu:
+        return "fp16"
+    return "bf16" if cpu_has_native_bf16() else None
+
+
 def _use_multilingual(precision: str = "auto") -> Encoder:
     """USE with Google's C++ SentencePiece tokenizer (ten times faster than the package's
     pure-Python port, which was a third of the encoding time, and the reference
@@ -141,14 +154,13 @@ def _use_multilingual(precision: str = "auto") -> Encoder:
     def numpy_encode(texts: list[str]) -> np.ndarray:
         return np.asarray(backend.encode(list(texts)), dtype=np.float32)
 
-    if precision == "fp32" or not (precision == "bf16" or cpu_has_native_bf16() or _has_gpu()):
+    half = _half_precision(precision, precision == "auto" and _has_gpu())
+    if half is None:
         log.info("embedding model %s: numpy, fp32", DEFAULT_MODEL)
         return numpy_encode
     from transforms.use_torch import TorchUse, UseArchitectureError
 
-    torch = _torch()
-    device = torch_device(torch.cuda.is_available())
-    half = "fp16" if device != "cpu" and precision != "bf16" else "bf16"
+    device = torch_device(_torch().cuda.is_available())
     try:
         fast = TorchUse(backend, tokenizer, device, half)
     except UseArchitectureError as err:
@@ -163,12 +175,11 @@ def _use_multilingual(precision: str = "auto") -> Encoder:
 
 
 def _has_gpu() -> bool:
-    """A GPU torch can use, without importing torch when no NVIDIA driver is present."""
-    if os.environ.get(DEVICE_ENV, "auto").strip().lower() == "cpu":
-        return False
+    """Whether models run on a GPU (``torch_device``), without importing torch when no
+    NVIDIA driver is present."""
     if not Path("/proc/driver/nvidia").exists():
         return False
-    return bool(_torch().cuda.is_available())
+    return torch_device(_torch().cuda.is_available()) != "cpu"
 
 
 def _e5_small(precision: str = "auto") -> Encoder:
@@ -234,10 +245,7 @@ def _sentence_transformers(location: str, precision: str = "auto") -> Encoder:
     # in float16, slow on a CPU); half precision is chosen below, with a check.
     fp32 = {"dtype": torch.float32}
     model = SentenceTransformer(location, device=device, model_kwargs=fp32)
-    on_gpu = device != "cpu"
-    # Half precision: float16 on a GPU (native everywhere, more mantissa than bfloat16);
-    # bfloat16 on a CPU that computes it natively.
-    half = torch.float16 if on_gpu else torch.bfloat16
+    half_name = _half_precision(precision, on_gpu=device != "cpu")
 
     def run(texts: list[str]) -> np.ndarray:
         # The caller (encode) already sends length-sorted batches of the configured size.
@@ -250,20 +258,19 @@ def _sentence_transformers(location: str, precision: str = "auto") -> Encoder:
         )
         return np.asarray(vectors, dtype=np.float32)
 
-    if precision == "bf16":
-        half = torch.bfloat16
-    use_half = precision == "bf16" or (precision == "auto" and (on_gpu or cpu_has_native_bf16()))
-    if use_half:
+    if half_name is not None:
         reference = run(_PROBES)
-        model.to(half)
+        model.to({"fp16": torch.float16, "bf16": torch.bfloat16}[half_name])
         agreement = min_agreement(reference, run(_PROBES))
         if precision == "auto" and agreement < BF16_MIN_AGREEMENT:
-            log.warning("%s agrees with float32 at cosine %.4f only; using fp32", half, agreement)
+            log.warning(
+                "%s agrees with float32 at cosine %.4f only; using fp32", half_name, agreement
+            )
             model = SentenceTransformer(location, device=device, model_kwargs=fp32)
-            use_half = False
+            half_name = None
         else:
-            log.info("embedding in %s (cosine to float32 on probes >= %.4f)", half, agreement)
-    log.info("embedding model %s on %s in %s", location, device, str(half) if use_half else "fp32")
+            log.info("embedding in %s (cosine to float32 on probes >= %.4f)", half_name, agreement)
+    log.info("embedding model %s on %s in %s", location, device, half_name or "fp32")
     return run
 
 

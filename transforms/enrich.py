@@ -258,6 +258,12 @@ def _honour_labels(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
             row["suggestion_cue"] = ANALYST_CUE
 
 
+def _unmine(con: duckdb.DuckDBPyConnection, sentence_ids_sql: str) -> None:
+    """Drop the suggestions and mentions of the sentences the query selects."""
+    for table in ("core.mentions", "core.suggestions"):
+        con.execute(f"DELETE FROM {table} WHERE sentence_id IN ({sentence_ids_sql})")
+
+
 def _apply_new_labels(con: duckdb.DuckDBPyConnection) -> int:
     """Bring sentences cut on earlier runs in line with labels recorded since: a sentence
     labelled a suggestion joins core.suggestions (embedded and grouped by the later steps),
@@ -286,11 +292,7 @@ def _apply_new_labels(con: duckdb.DuckDBPyConnection) -> int:
         """,
         [ANALYST_CUE],
     )
-    for table in ("core.mentions", "core.suggestions"):
-        con.execute(
-            f"DELETE FROM {table} WHERE sentence_id IN "
-            "(SELECT sentence_id FROM relabelled WHERE NOT is_suggestion)"
-        )
+    _unmine(con, "SELECT sentence_id FROM relabelled WHERE NOT is_suggestion")
     con.execute(
         """
         INSERT INTO core.suggestions
@@ -364,10 +366,7 @@ def _withdraw_team_suggestions(con: duckdb.DuckDBPyConnection, team: frozenset[s
         [sorted(team), TEAM_CUE],
     )
     withdrawn = con.execute("SELECT count(*) FROM team_sentences WHERE is_suggestion").fetchone()[0]
-    for table in ("core.mentions", "core.suggestions"):
-        con.execute(
-            f"DELETE FROM {table} WHERE sentence_id IN (SELECT sentence_id FROM team_sentences)"
-        )
+    _unmine(con, "SELECT sentence_id FROM team_sentences")
     con.execute(
         """
         UPDATE core.sentences SET is_suggestion = false, suggestion_score = 0.0,
@@ -553,16 +552,11 @@ def refresh_representatives(con: duckdb.DuckDBPyConnection, idea_ids: set[str]) 
         """,
         [sorted(idea_ids)],
     )
-    representatives = con.execute(
-        "SELECT i.idea_id, g.suggestion_text FROM core.ideas i "
-        "JOIN core.suggestions g ON g.sentence_id = i.representative_sentence_id "
-        "WHERE i.idea_id IN (SELECT unnest(?::VARCHAR[]))",
-        [sorted(idea_ids)],
-    ).fetchall()
+    representatives = idea_store.representative_texts(con, idea_ids)
     labels = pa.table(
         {
-            "idea_id": [idea_id for idea_id, _ in representatives],
-            "label": [idea_label(text) for _, text in representatives],
+            "idea_id": list(representatives),
+            "label": [idea_label(text) for text in representatives.values()],
         }
     )
     with arrow_view(con, "_idea_labels", labels):

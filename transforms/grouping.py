@@ -124,12 +124,6 @@ class Idea:
     def centroid(self) -> np.ndarray:
         return unit(self.centroid_sum)
 
-    @property
-    def mean(self) -> np.ndarray:
-        """The mean of the members' unit vectors: its dot product with a unit vector is the
-        average cosine to the members."""
-        return self.centroid_sum / max(self.count_members, 1)
-
 
 @dataclass(frozen=True)
 class Assignment:
@@ -160,12 +154,26 @@ class IdeaIndex:
     _alias_matrix: np.ndarray | None = field(default=None, repr=False)
 
     def key_vector(self, idea: Idea) -> np.ndarray:
-        """What a suggestion is compared with: the members' mean, or the unit centroid."""
-        if self.linkage == "average":
-            return idea.mean
-        if self.linkage == "centroid":
-            return idea.centroid
-        raise ValueError(f"unknown linkage {self.linkage!r}: use 'average' or 'centroid'")
+        """What a suggestion is compared with (see ``linkage_vector``)."""
+        return linkage_vector(idea.centroid_sum, idea.count_members, self.linkage)
+
+    def propose_merges(
+        self, threshold: float, keep_apart: set[frozenset[str]] | None = None
+    ) -> list[Merge]:
+        """Reconsolidation of these ideas (oldest first) with this index's linkage and search
+        settings; see the module's ``propose_merges``."""
+        if len(self.ideas) < 2:
+            return []
+        return propose_merges(
+            [idea.idea_id for idea in self.ideas],
+            np.stack([idea.centroid_sum for idea in self.ideas]),
+            [idea.count_members for idea in self.ideas],
+            threshold,
+            linkage=self.linkage,
+            keep_apart=keep_apart,
+            ann_min_ideas=self.ann_min_ideas,
+            neighbours=self.ann_candidates,
+        )
 
     def similarity(self, position: int, vector: np.ndarray) -> float:
         return float(self.key_vector(self.ideas[position]) @ vector)
@@ -246,6 +254,17 @@ class IdeaIndex:
 def unit(v: np.ndarray) -> np.ndarray:
     norm = float(np.linalg.norm(v))
     return v / norm if norm > 0 else v
+
+
+def linkage_vector(total: np.ndarray, count: float, linkage: str) -> np.ndarray:
+    """What a group of members (the sum of their unit vectors, and how many) is compared
+    with: their mean under ``average`` linkage (its dot product with a unit vector is the
+    average cosine to the members), their unit centre under ``centroid`` linkage."""
+    if linkage == "average":
+        return total / max(count, 1)
+    if linkage == "centroid":
+        return unit(total)
+    raise ValueError(f"unknown linkage {linkage!r}: use 'average' or 'centroid'")
 
 
 def idea_id_for(founding_key: str) -> str:
@@ -357,11 +376,7 @@ def propose_merges(
     size = np.asarray(counts, dtype=np.float64).clip(min=1.0)
 
     def key(i: int) -> np.ndarray:
-        if linkage == "average":
-            return total[i] / size[i]
-        if linkage == "centroid":
-            return unit(total[i])
-        raise ValueError(f"unknown linkage {linkage!r}: use 'average' or 'centroid'")
+        return linkage_vector(total[i], size[i], linkage)
 
     keys = np.stack([key(i) for i in range(n)]).astype(np.float32)
     partners: dict[int, set[int]] = {i: set() for i in range(n)}

@@ -270,6 +270,21 @@ def merged_aliases(
     ]
 
 
+def representative_texts(con: duckdb.DuckDBPyConnection, idea_ids: set[str]) -> dict[str, str]:
+    """Each idea's representative sentence (what its label is cut from, and what an analyst
+    recognises it by)."""
+    if not idea_ids:
+        return {}
+    return dict(
+        con.execute(
+            "SELECT i.idea_id, g.suggestion_text FROM core.ideas i "
+            "JOIN core.suggestions g ON g.sentence_id = i.representative_sentence_id "
+            "WHERE i.idea_id IN (SELECT unnest(?::VARCHAR[]))",
+            [sorted(idea_ids)],
+        ).fetchall()
+    )
+
+
 # --- overrides ----------------------------------------------------------------------------
 
 

@@ -50,8 +50,10 @@ _ELISION_SPACE_RE = re.compile(r"\b(qu|[ljdcnmst])'\s+")
 _WS_RE = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=1 << 15)
 def normalize_cues(text: str) -> str:
-    """Lowercase, strip accents, unify apostrophes and spaces, drop leading quotes/bullets."""
+    """Lowercase, strip accents, unify apostrophes and spaces, drop leading quotes/bullets.
+    Memoised: the rules and the classifier's question patterns read the same sentence."""
     text = text.translate(_APOSTROPHES).translate(_LIGATURES)
     if not text.isascii():  # ASCII has nothing to decompose (most English sentences)
         text = unicodedata.normalize("NFKD", text)
@@ -866,6 +868,7 @@ def cue_evidence(sentence: str, language: str) -> tuple[dict[str, float], dict[s
 def clear_evidence_cache() -> None:
     """Forget the memoised rule evidence (benchmarks time cold runs with it)."""
     _evidence.cache_clear()
+    normalize_cues.cache_clear()
 
 
 @lru_cache(maxsize=1 << 15)

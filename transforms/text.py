@@ -7,7 +7,7 @@ import re
 import unicodedata
 from html.parser import HTMLParser
 
-__all__ = ["html_to_text", "normalize_for_hash", "split_sentences", "text_hash"]
+__all__ = ["html_to_text", "normalize_for_hash", "shorten", "split_sentences", "text_hash"]
 
 _SKIP_TAGS = frozenset({"script", "style", "noscript", "template"})
 _BLOCK_TAGS = frozenset(
@@ -223,3 +223,8 @@ def normalize_for_hash(text: str) -> str:
 def text_hash(text: str) -> str:
     """SHA-1 hex digest of :func:`normalize_for_hash` of ``text``."""
     return hashlib.sha1(normalize_for_hash(text).encode("utf-8")).hexdigest()
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, ending with "…" when cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -1,11 +1,12 @@
-"""Rebuild the shipped suggestion classifier from Mini-BAR (MIT) only.
+"""Rebuild the shipped suggestion classifier from Mini-BAR (MIT) and sentences we wrote.
 
     .venv/bin/python bench/train_shipped_classifier.py [--data ../shared/data] [--out PATH]
 
 Trains on every review of Mini-BAR's classification files (garmin_connect and huawei_health,
-English and French; label = feature_request) plus the 120 sentences we wrote ourselves in
-bench/data/suggestions_written.csv (EN+FR requests, advice and non-suggestions from several
-domains; counted ``--written-weight`` times), with the same code as ``ideas train-classifier``,
+English and French; label = feature_request) plus the 447 sentences we wrote ourselves in
+bench/data/suggestions_written.csv (EN+FR requests, advice and non-suggestions from app
+reviews, developer forums, community threads and reviews of hotels, shops and services;
+counted ``--written-weight`` times), with the same code as ``ideas train-classifier``,
 and writes transforms/suggestion_model/suggestion_classifier.json. SemEval data is never read
 here (its licence is non-commercial): it is for evaluation only (bench/quality_eval.py).
 """

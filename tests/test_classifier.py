@@ -294,6 +294,12 @@ def test_label_records_a_correction_that_the_next_run_applies(loaded, capsys):
         ("Y a-t-il une limite de taille pour les pièces jointes ?", "fr", True),
         ("La vue calendrier est-elle disponible pour les comptes gratuits ?", "fr", True),
         ("Combien de carnets peut-on créer ?", "fr", True),
+        # After a short lead-in ending with a colon.
+        ("Question sans doute bête : comment on déplace une note ?", "fr", True),
+        ("Quick question: does the export keep my folders?", "en", True),
+        ("Petite question : vous utilisez quoi pour annoter des PDF ?", "fr", True),
+        ("What app do you use for scanning receipts?", "en", True),
+        ("Feature request: how about a tag tree?", "en", False),
         # Questions that ask for a change stay open to the classifier.
         ("Is there a way to export my notes as Markdown?", "en", False),
         ("Are there any plans for a Linux app?", "en", False),

@@ -276,3 +276,15 @@ def test_verdict_is_frozen() -> None:
     verdict = detect_suggestion("Please add tags.", "en")
     with pytest.raises(dataclasses.FrozenInstanceError):
         verdict.score = 0.0  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Just wanted to leave some positive feedback for a change.",
+        "Just wanted to say the calendar is exactly what I needed.",
+    ],
+)
+def test_just_wanted_to_say_is_praise_not_a_request(sentence):
+    _, negatives = cue_evidence(sentence, "en")
+    assert "thanks" in negatives

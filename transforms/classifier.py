@@ -76,23 +76,29 @@ _RULE_SCORE, _RULE_CUE, _HOWTO_Q, _QUESTION = (
 #: statement that the feature already exists ("You can already export ...").
 _HOWTO = frozenset({"how-to question", "want to know", "already possible"})
 #: How-to questions the rules do not list: "Comment déplacer une note ?" (on normalised text).
+#: A short lead-in before a colon ("Question sans doute bête : comment ...").
+_LEAD_IN = r"(?:[^:?!.]{1,40} ?: )?"
 _HOWTO_EXTRA = re.compile(
-    r"^(?:et |mais |bonjour,? )?comment (?:\w+(?:er|ir|re)|je|j'|on|peut-on|puis-je|fait-on)\b"
-    r"|^how (?:do|can|could|would|should|to|does)\b"
+    rf"^{_LEAD_IN}(?:et |mais |bonjour,? )?comment "
+    r"(?:\w+(?:er|ir|re)|je|j'|on|peut-on|puis-je|fait-on)\b"
+    rf"|^{_LEAD_IN}how (?:do|can|could|would|should|to|does)\b"
 )
 #: Questions that ask for information, not for a change (with a question mark, on normalised
 #: text): "Does the calendar show ...?", "Is there a limit ...?", "Y a-t-il ...?", "La vue
 #: est-elle disponible ...?". Like how-to questions, they are vetoed unless a request cue fires.
 #: "Is there a way / any plans ...?" and "Do you plan ...?" stay open: they often ask for one.
 _INFO_QUESTION = re.compile(
-    r"^(?:(?:and|but|so|also|hi|hello|hey|bonjour|et|mais|sinon|petite question)[,:!]? )*"
+    rf"^{_LEAD_IN}(?:(?:and|but|so|also|hi|hello|hey|bonjour|et|mais|sinon"
+    r"|petite question)[,:!]? )*"
     r"(?:(?:does|do|did|is|are|was|were|has|have) (?:the|it|this|that|there|anyone|anybody"
     r"|someone|my|an?)\b(?! (?:an? |any )?(?:way|plans?|chance|option to)\b)"
     r"|(?:what|which|where|when|who) (?:is|are|was|were|does|do|did)\b"
     r"|how (?:many|much|long|often)\b"
     r"|y a-t-il\b|combien\b|quel(?:le)?s? (?:est|sont)\b|ou (?:est|sont|se trouve)\b"
     r"|est-ce qu(?:e |')(?:il y a|c'est|la |le |les |l')"
-    r"|(?:la|le|les|l') ?[^?]{0,60}\b(?:est|sont)-(?:il|elle)s?\b)"
+    r"|(?:la|le|les|l') ?[^?]{0,60}\b(?:est|sont)-(?:il|elle)s?\b"
+    r"|(?:what|which) (?:\w+ )?do (?:you|people|others) use\b|(?:vous|tu) (?:utilisez|utilises)"
+    r" quoi\b)"
 )
 
 Embed = Callable[[list[str]], np.ndarray]

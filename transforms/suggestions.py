@@ -453,7 +453,7 @@ _EN_NEGATIVE: tuple[_Rule, ...] = (
         r"\b(?:thanks?|thank you|thx|kudos)(?: so much| a lot| very much| again)? "
         r"(?:for|to)\b|\b(?:great|good|nice|awesome|excellent) (?:job|work|update|app)\b"
         r"|\bkeep up the\b|\bi (?:really |just |absolutely )?(?:love|like|enjoy) "
-        r"(?:this|the|it|your)\b|\bwell done\b",
+        r"(?:this|the|it|your)\b|\bwell done\b|^just (?:wanted|want) to (?:say|leave|share|drop)\b",
         0.5,
     ),
     _rule(

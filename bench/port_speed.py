@@ -39,7 +39,7 @@ def paths(model: str, batch_size: int) -> list[tuple[str, object]]:
 
         def use(precision: str):
             return lambda batch: embeddings.encode(
-                embeddings.DEFAULT_MODEL, batch, batch_size, precision=precision
+                embeddings.USE_MODEL, batch, batch_size, precision=precision
             )
 
         return [("numpy float32", use("fp32")), ("precision auto (ours)", use("auto"))]

@@ -20,7 +20,7 @@ import os
 from pathlib import Path
 
 from idea_harvester.training import LabelledText, split_text, texts_from_csv, train_on_texts
-from transforms.embeddings import DEFAULT_MODEL
+from transforms.embeddings import USE_MODEL
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "transforms" / "suggestion_model" / "suggestion_classifier.json"
@@ -51,7 +51,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--out", type=Path, default=OUT)
-    parser.add_argument("--model", default=DEFAULT_MODEL)
+    parser.add_argument("--model", default=USE_MODEL)
     parser.add_argument("--written-weight", type=int, default=5)
     args = parser.parse_args()
     written = texts_from_csv(WRITTEN, MIN_CHARS)

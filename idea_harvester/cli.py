@@ -459,8 +459,9 @@ def build_parser() -> argparse.ArgumentParser:
         "train-classifier",
         help="train the suggestion classifier on your labelled CSV and analysts' corrections",
         description="Trains the sentence-level suggestion classifier (logistic regression on "
-        "the configured embedding model plus the rules' evidence) on a CSV with a header "
-        "text,label (1 = the text contains a suggestion; a text may hold several sentences) "
+        "the embedding model named by detection.classifier_model, USE by default, plus the "
+        "rules' evidence) on a CSV with a header text,label (1 = the text contains a "
+        "suggestion; a text may hold several sentences) "
         "and on the corrections recorded with `ideas label` in the config's warehouse. Prints "
         "cross-validated precision, recall and F1, and writes a weights file to point "
         "detection.classifier at. Progress goes to stderr.",

@@ -127,11 +127,14 @@ class HttpSettings(_Strict):
 
 
 class ModelSettings(_Strict):
-    """The sentence embedding model (see transforms/embeddings.py): a bundled offline model
-    (``bundled:use-multilingual-v3``, English and French in one space; or the English-only
-    ``bundled:all-MiniLM-L6-v2``), or a sentence-transformers hub id or local path."""
+    """The sentence embedding model for grouping and similarity (see transforms/embeddings.py):
+    a bundled offline model (``bundled:use-e5-small``, the default: USE and
+    multilingual-e5-small together, English and French in one space;
+    ``bundled:use-multilingual-v3``, USE alone, faster and a little less accurate; or the
+    English-only ``bundled:all-MiniLM-L6-v2``), or a sentence-transformers hub id or local
+    path. The suggestion classifier uses the model recorded in its weights (USE)."""
 
-    embedding_model: str = "bundled:use-multilingual-v3"
+    embedding_model: str = "bundled:use-e5-small"  # transforms.embeddings.DEFAULT_MODEL
     batch_size: int = Field(default=64, gt=0)
 
 
@@ -162,6 +165,11 @@ class DetectionSettings(_Strict):
     #: before they are embedded (about 1% of its suggestions lost; see transforms/prefilter.py).
     #: It is skipped when classifier_threshold is below the weights' own threshold.
     prefilter: bool = True
+    #: The embedding model whose vectors ``ideas train-classifier`` trains on (weights record
+    #: their own model, so a trained classifier keeps working if this changes). USE, like the
+    #: shipped weights: it embeds every candidate sentence, so speed matters more here than
+    #: for grouping, which embeds only the suggestions.
+    classifier_model: str = Field(default="bundled:use-multilingual-v3", min_length=1)
     #: Your own team's accounts (developers, moderators, the product's official account), as
     #: the sources publish them; case-insensitive. Their posts are kept in raw and cut into
     #: sentences but never mined for suggestions ("Tell us what you'd like next!"). Changing

@@ -302,7 +302,7 @@ def train_classifier(
         )
     clf, scores = train_on_texts(
         texts,
-        settings.model.embedding_model,
+        settings.detection.classifier_model,
         batch_size=settings.model.batch_size,
         info={"data": str(csv_path) if csv_path else None},
         progress=progress,

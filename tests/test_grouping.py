@@ -47,6 +47,55 @@ def test_incremental_assignment_keeps_existing_ideas():
     assert index.ideas[0].centroid[1] > 0
 
 
+def _partition(assignments) -> set[frozenset[str]]:
+    groups: dict[str, set[str]] = {}
+    for a in assignments:
+        groups.setdefault(a.idea_id, set()).add(a.key)
+    return {frozenset(g) for g in groups.values()}
+
+
+def test_a_batch_is_grouped_the_same_whatever_its_order():
+    """Three topics with noise and sentences between them: one after another, an early
+    in-between sentence would decide where later ones go; the batch is grouped together."""
+    rng = np.random.RandomState(1)  # a draw where one-after-another grouping depends on order
+    centres = np.eye(3, dtype=np.float32)
+    points = [centres[t] + 0.25 * rng.randn(3) for t in (0, 0, 0, 1, 1, 1, 2, 2)]
+    points += [(centres[0] + centres[1]) / 2 + 0.05 * rng.randn(3) for _ in range(3)]
+    keys = [f"s{i:02d}" for i in range(len(points))]
+    x = grouping.unit_rows(np.stack(points).astype(np.float32))
+    reference = _partition(assign(IdeaIndex(), keys, x, threshold=0.5))
+    assert 3 <= len(reference) < len(keys)
+    for seed in (1, 2, 3):
+        order = np.random.RandomState(seed).permutation(len(keys))
+        shuffled = assign(IdeaIndex(), [keys[i] for i in order], x[order], threshold=0.5)
+        assert _partition(shuffled) == reference
+        # A new idea's id comes from its oldest member in the batch's order.
+        position = {keys[i]: n for n, i in enumerate(order)}
+        for a in shuffled:
+            if a.is_new_idea:
+                founder = min((b.key for b in shuffled if b.idea_id == a.idea_id), key=position.get)
+                assert a.key == founder and a.idea_id == idea_id_for(founder)
+
+
+def test_a_batch_never_merges_two_existing_ideas():
+    index = IdeaIndex()
+    assign(index, ["a", "b"], np.stack([A, A2]), threshold=0.99)  # two ideas, cos ~0.95
+    bridge = unit(A + A2)  # close to both
+    out = assign(index, ["c", "d"], np.stack([bridge, bridge]), threshold=0.5)
+    assert {o.idea_id for o in out} <= {idea_id_for("a"), idea_id_for("b")}
+    assert len(index.ideas) == 2 and sum(i.count_members for i in index.ideas) == 4
+
+
+def test_a_group_of_new_suggestions_joins_an_existing_idea_when_close_enough():
+    index = IdeaIndex()
+    assign(index, ["old"], np.stack([A]), threshold=0.8)
+    out = assign(index, ["n1", "n2", "far"], np.stack([A2, A2, C]), threshold=0.8)
+    assert out[0].idea_id == out[1].idea_id == idea_id_for("old")
+    assert out[0].similarity == pytest.approx(float(unit(A2) @ A), abs=1e-6)
+    assert out[2].is_new_idea and out[2].idea_id == idea_id_for("far")
+    assert index.ideas[0].count_members == 3
+
+
 def test_mismatched_lengths_are_refused():
     with pytest.raises(ValueError, match="2 keys but 1 vectors"):
         assign(IdeaIndex(), ["a", "b"], np.stack([A]), threshold=0.5)

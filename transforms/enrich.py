@@ -433,9 +433,10 @@ def _embed_missing(con: duckdb.DuckDBPyConnection, s: EnrichSettings, progress: 
 
 
 def _group_new_suggestions(con: duckdb.DuckDBPyConnection, s: EnrichSettings) -> tuple[int, int]:
-    """Group suggestions without a mention yet, oldest first. In order: an analyst's move of
-    the suggestion (kept by every run), then a near-duplicate's idea (same or nearly the same
-    words), then the nearest idea in the grouping space, else a new idea."""
+    """Group suggestions without a mention yet (``grouping.assign``). In order: an analyst's
+    move of the suggestion (kept by every run), then a near-duplicate's idea (same or nearly
+    the same words); the others are grouped together with the existing ideas in the grouping
+    space, joining one or founding new ones (the oldest suggestion of a new idea founds it)."""
     new = con.execute(
         """
         SELECT g.sentence_id, e.embedding, r.source_name, r.channel, r.author,

@@ -1,13 +1,15 @@
 """Incremental grouping of suggestions into ideas (pure: numpy arrays in, assignments out).
 
-A new suggestion joins the idea it is most similar to, when that similarity reaches the
-threshold; otherwise it founds a new idea. The similarity to an idea is the average cosine to
-its members (average linkage: the dot product with the mean of the members' unit vectors), so
-a broad idea, whose members disagree, attracts less than a tight one; measuring against the
-unit centroid instead ("centroid" linkage) lets a growing idea snowball at low thresholds.
-Idea ids derive from the founding suggestion, so they never change across runs. Suggestions
-are processed in a deterministic order (given by the caller), which makes a rerun over the
-same input give the same ideas.
+Each run's new suggestions join existing ideas or found new ones. The similarity of a group
+of suggestions to an idea is the average cosine between their members (average linkage: the
+dot product of the members' mean unit vectors), so a broad idea, whose members disagree,
+attracts less than a tight one; measuring against the unit centroid instead ("centroid"
+linkage) lets a growing idea snowball at low thresholds. A run's batch is grouped together
+with the existing ideas (``assign``): the most similar pairs join first, two existing ideas
+never merge (reconsolidation decides that, ``propose_merges``), and a group reaching the
+threshold joins its idea or founds a new one. Idea ids derive from the founding (oldest)
+suggestion, so they never change across runs, and a rerun over the same input gives the same
+ideas.
 
 Similarities are taken in a *grouping space* (see ``GroupingSpace``): the embedding minus its
 mean and its top principal directions, renormalised. Those directions carry language, tone
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import heapq
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 
@@ -196,18 +198,36 @@ class IdeaIndex:
     def uses_ann(self) -> bool:
         return len(self.ideas) > self.ann_min_ideas
 
-    def nearest(self, vector: np.ndarray) -> tuple[int, float]:
-        best, sim = self._nearest_idea(vector)
-        if self.aliases:
-            if self._alias_matrix is None:
-                means = np.stack([c for _, c in self.aliases]).astype(np.float32)
-                self._alias_matrix = means if self.linkage == "average" else unit_rows(means)
-            alias_sims = self._alias_matrix @ vector
-            a = int(np.argmax(alias_sims))
-            position = self.position(self.aliases[a][0])
-            if position >= 0 and float(alias_sims[a]) > sim:
-                return position, float(alias_sims[a])
-        return best, sim
+    def alias_target(self, vector: np.ndarray, threshold: float) -> str | None:
+        """The surviving idea when ``vector`` is nearer to a merged-away idea's former members
+        than to any idea, at ``threshold`` or above; else None."""
+        if not self.aliases or not self.ideas:
+            return None
+        if self._alias_matrix is None:
+            means = np.stack([c for _, c in self.aliases]).astype(np.float32)
+            self._alias_matrix = means if self.linkage == "average" else unit_rows(means)
+        alias_sims = self._alias_matrix @ vector
+        a = int(np.argmax(alias_sims))
+        _, direct = self._nearest_idea(vector)
+        survivor = self.aliases[a][0]
+        if self.position(survivor) >= 0 and direct < float(alias_sims[a]) >= threshold:
+            return survivor
+        return None
+
+    def nearest_ideas(self, vector: np.ndarray, k: int) -> list[int]:
+        """Positions of the (at most) ``k`` ideas nearest to ``vector``: exact, or the HNSW
+        index's candidates above ``ann_min_ideas`` ideas."""
+        if not self.ideas or k <= 0:
+            return []
+        matrix = self._centroids()
+        if self.uses_ann:
+            if self._ann is None:
+                self._ann = CentroidIndex(matrix.shape[1])
+                self._ann.add_all(matrix)
+            return [int(c) for c in self._ann.search(vector, max(k, self.ann_candidates))]
+        sims = matrix @ vector
+        k = min(k, len(sims))
+        return [int(c) for c in np.argsort(-sims, kind="stable")[:k]]
 
     def _nearest_idea(self, vector: np.ndarray) -> tuple[int, float]:
         if not self.ideas:
@@ -279,50 +299,148 @@ def assign(
     fixed: dict[str, str] | None = None,
     redirects: dict[str, str] | None = None,
     twins: dict[str, str] | None = None,
+    neighbours: int = 16,
 ) -> list[Assignment]:
-    """Assign each (key, vector) in order, updating ``index`` in place.
+    """Assign a batch of (key, vector), oldest first, updating ``index`` in place.
 
     ``vectors`` are already in the grouping space. ``fixed`` maps a key to the idea it must
-    join whatever the similarity (an analyst's move, a near-duplicate's twin); when that idea
-    is not in the index yet the key founds it under that id. ``redirects`` maps merged idea
-    ids to the surviving ones: a key whose own founding id was merged away joins the survivor.
-    ``twins`` maps a key to an earlier key of the same call (a near-duplicate): it joins the
-    idea that key got, without comparing embeddings.
+    join whatever the similarity (an analyst's move); when that idea is not in the index yet
+    the key founds it under that id. ``redirects`` maps merged idea ids to the surviving ones:
+    a key whose own founding id was merged away joins the survivor, and so does a key nearest
+    to a merged-away idea's former members. ``twins`` maps a key to an earlier key of the same
+    batch (a near-duplicate): it joins the idea that key got, without comparing embeddings.
+
+    The other keys are grouped *together with* the existing ideas, not one after another:
+    greedy average-linkage agglomeration (``_agglomerate``, the reconsolidation's rule) over
+    the batch's keys and the existing ideas near them, where two existing ideas never merge
+    (that is reconsolidation's decision) and a group joins an existing idea, or becomes a new
+    one, when its linkage reaches ``threshold``. One after another, an early loosely related
+    suggestion decided where later ones went; together, the batch's most similar pairs are
+    joined first, so the result does not depend on the order within the batch, except for
+    which key founds a new idea (the oldest of its group: ids stay stable across reruns).
+    Candidate pairs come from each key's ``neighbours`` nearest keys and ideas (the index's
+    exact or HNSW search), so there is no all-pairs pass over the ideas.
     """
     if len(keys) != len(vectors):
         raise ValueError(f"{len(keys)} keys but {len(vectors)} vectors")
     fixed = fixed or {}
     redirects = redirects or {}
     twins = twins or {}
-    out: list[Assignment] = []
+    units = [unit(np.asarray(raw, dtype=np.float32)) for raw in vectors]
+    out: dict[str, Assignment] = {}
     given: dict[str, str] = {}
-    for key, raw in zip(keys, vectors, strict=True):
-        vec = unit(np.asarray(raw, dtype=np.float32))
+    position_of = {key: n for n, key in enumerate(keys)}
+    free: list[int] = []
+    for n, (key, vec) in enumerate(zip(keys, units, strict=True)):
+        if key in twins and position_of.get(twins[key], n) < n:
+            continue  # after the others: it follows its twin
         target = fixed.get(key)
-        if target is None and twins.get(key) in given:
-            target = given[twins[key]]
         if target is None and idea_id_for(key) in redirects:
             target = resolve(redirects, idea_id_for(key))
-        if target is not None:
-            position = index.position(target)
-            if position >= 0:
-                sim = index.similarity(position, vec)
-                index.add_member(position, vec)
-                out.append(Assignment(key, target, sim, False))
-            else:
-                index.add_idea(Idea(target, key, vec.copy(), 1))
-                out.append(Assignment(key, target, 1.0, True))
-            given[key] = target
+        if target is None:
+            target = index.alias_target(vec, threshold)
+        if target is None:
+            free.append(n)
             continue
-        best, sim = index.nearest(vec)
-        if best >= 0 and sim >= threshold:
-            index.add_member(best, vec)
-            out.append(Assignment(key, index.ideas[best].idea_id, sim, False))
-        else:
-            idea = Idea(idea_id_for(key), key, vec.copy(), 1)
+        out[key] = _join(index, key, vec, target)
+        given[key] = target
+    for key, assignment in _group_batch(index, [keys[n] for n in free], [units[n] for n in free],
+                                        threshold, neighbours):  # fmt: skip
+        out[key] = assignment
+        given[key] = assignment.idea_id
+    for key, vec in zip(keys, units, strict=True):
+        if key not in out:  # a twin: its twin is earlier in this batch, so already placed
+            target = given[twins[key]]
+            out[key] = _join(index, key, vec, target)
+            given[key] = target
+    return [out[key] for key in keys]
+
+
+def _join(index: IdeaIndex, key: str, vec: np.ndarray, target: str) -> Assignment:
+    """``key`` joins idea ``target``, or founds it under that id when it does not exist."""
+    position = index.position(target)
+    if position >= 0:
+        sim = index.similarity(position, vec)
+        index.add_member(position, vec)
+        return Assignment(key, target, sim, False)
+    index.add_idea(Idea(target, key, vec.copy(), 1))
+    return Assignment(key, target, 1.0, True)
+
+
+def _group_batch(
+    index: IdeaIndex,
+    keys: list[str],
+    units: list[np.ndarray],
+    threshold: float,
+    neighbours: int,
+) -> list[tuple[str, Assignment]]:
+    """The agglomeration step of ``assign`` (see there), for keys free of any constraint.
+
+    Nodes are the existing ideas near the keys (anchors, oldest first), then the keys in
+    order. Candidate pairs: each key's nearest keys and ideas. Once no candidate pair reaches
+    the threshold, candidates are searched again between the groups formed so far (a big
+    group's members may all have nearer neighbours inside it than outside), until a pass
+    merges nothing."""
+    if not keys:
+        return []
+    x = np.stack(units).astype(np.float32)
+    nearest_ideas = [index.nearest_ideas(vec, neighbours) for vec in x]
+    anchors = sorted({p for found in nearest_ideas for p in found})  # oldest ideas first
+    a = len(anchors)
+    slot = {p: n for n, p in enumerate(anchors)}
+    before = [(index.ideas[p].centroid_sum.copy(), index.ideas[p].count_members) for p in anchors]
+    total = np.vstack([s for s, _ in before] + [x]).astype(np.float64)
+    size = np.array([c for _, c in before] + [1] * len(keys), dtype=np.float64)
+    partners: dict[int, set[int]] = {n: set() for n in range(a + len(keys))}
+    exact_max = max(index.ann_min_ideas // 4, 1024)
+    for row, found in enumerate(nearest_rows(x, neighbours, exact_max)):
+        partners[a + row].update(a + j for j in found)
+        partners[a + row].update(slot[p] for p in nearest_ideas[row])
+    roots = list(range(a + len(keys)))
+    while True:
+        for i in list(partners):
+            partners[i].discard(i)
+            for j in partners[i]:
+                partners[j].add(i)
+        found_roots, merges = _agglomerate(
+            total, size, partners, threshold, index.linkage, lambda r, q: r >= a or q >= a
+        )
+        roots = [found_roots[r] for r in roots]
+        if not merges:
+            break
+        groups = sorted(set(roots[a:]))  # the groups holding keys (anchors may join them)
+        directions = unit_rows(
+            np.stack([linkage_vector(total[g], size[g], index.linkage) for g in groups])
+        )
+        partners = {n: set() for n in range(a + len(keys))}
+        nearest_groups = nearest_rows(directions, neighbours, exact_max)
+        for row, (g, found) in enumerate(zip(groups, nearest_groups, strict=True)):
+            partners[g].update(groups[j] for j in found)
+            partners[g].update(
+                slot[p] for p in index.nearest_ideas(directions[row], neighbours) if p in slot
+            )
+    group_sum: dict[int, np.ndarray] = {}
+    group_size: dict[int, int] = {}
+    for n in range(len(keys)):
+        r = roots[a + n]
+        group_sum[r] = group_sum.get(r, 0) + x[n]
+        group_size[r] = group_size.get(r, 0) + 1
+    out = []
+    for n, (key, vec) in enumerate(zip(keys, x, strict=True)):
+        r = roots[a + n]
+        if r < a:  # joins an existing idea: similarity to the members it had before
+            sum_before, count_before = before[r]
+            sim = float(linkage_vector(sum_before, count_before, index.linkage) @ vec)
+            index.add_member(anchors[r], vec)
+            out.append((key, Assignment(key, index.ideas[anchors[r]].idea_id, sim, False)))
+        elif r == a + n:  # the oldest of a new group founds the idea
+            idea = Idea(idea_id_for(key), key, group_sum[r].astype(np.float32), group_size[r])
             index.add_idea(idea)
-            out.append(Assignment(key, idea.idea_id, 1.0, True))
-        given[key] = out[-1].idea_id
+            out.append((key, Assignment(key, idea.idea_id, 1.0, True)))
+        else:  # a later member of a new group: average cosine to the other members
+            others = group_sum[r] - vec
+            sim = float(linkage_vector(others, group_size[r] - 1, index.linkage) @ vec)
+            out.append((key, Assignment(key, idea_id_for(keys[r - a]), sim, False)))
     return out
 
 
@@ -342,6 +460,22 @@ class Merge:
     from_idea_id: str
     into_idea_id: str
     similarity: float
+
+
+def nearest_rows(vectors: np.ndarray, k: int, exact_max: int) -> list[list[int]]:
+    """Each row's ``k`` nearest other rows by dot product (and possibly itself): exact, in
+    blocks, up to ``exact_max`` rows; above, an HNSW index's candidates."""
+    n = len(vectors)
+    k = min(k + 1, n)
+    if n > exact_max:
+        ann = CentroidIndex(vectors.shape[1])
+        ann.add_all(vectors)
+        return [[int(j) for j in ann.search(vectors[i], k)] for i in range(n)]
+    out: list[list[int]] = []
+    for start in range(0, n, 1024):
+        sims = vectors[start : start + 1024] @ vectors.T
+        out += [[int(j) for j in row] for row in np.argsort(-sims, axis=1, kind="stable")[:, :k]]
+    return out
 
 
 def propose_merges(
@@ -380,19 +514,50 @@ def propose_merges(
 
     keys = np.stack([key(i) for i in range(n)]).astype(np.float32)
     partners: dict[int, set[int]] = {i: set() for i in range(n)}
-    k = min(neighbours + 1, n)
-    search = unit_rows(keys)  # neighbours by direction; the linkage decides below
-    if n > ann_min_ideas:
-        ann = CentroidIndex(search.shape[1])
-        ann.add_all(search)
-        candidates = (ann.search(search[i], k) for i in range(n))
-    else:
-        candidates = (np.argsort(-(search @ search[i]), kind="stable")[:k] for i in range(n))
-    for i, found in enumerate(candidates):
-        for j in (int(j) for j in found):
+    # Neighbours by direction; the linkage decides below.
+    for i, found in enumerate(nearest_rows(unit_rows(keys), neighbours, ann_min_ideas)):
+        for j in found:
             if j != i:
                 partners[i].add(j)
                 partners[j].add(i)
+
+    def may_join(a: int, b: int) -> bool:  # no idea of one group kept apart from the other's
+        return not keep_apart or not any(
+            frozenset((idea_ids[x], idea_ids[y])) in keep_apart
+            for x in members[a]
+            for y in members[b]
+        )
+
+    members: dict[int, list[int]] = {i: [i] for i in range(n)}
+    roots, merged_pairs = _agglomerate(
+        total, size, partners, threshold, linkage, may_join, members=members
+    )
+    # A group merged in steps (C into B, then B into A) points every id at the survivor.
+    return [Merge(idea_ids[m], idea_ids[roots[into]], sim) for m, into, sim in merged_pairs]
+
+
+def _agglomerate(
+    total: np.ndarray,
+    size: np.ndarray,
+    partners: dict[int, set[int]],
+    threshold: float,
+    linkage: str,
+    may_join: Callable[[int, int], bool],
+    members: dict[int, list[int]] | None = None,
+) -> tuple[list[int], list[tuple[int, int, float]]]:
+    """Greedy agglomeration (``total``, ``size``: each node's sum of unit vectors and member
+    count, updated in place): the most similar candidate pair of groups (``partners``)
+    merges first while its linkage reaches ``threshold`` and ``may_join(root_a, root_b)``;
+    the linkage of the merged group to its candidates is recomputed after each merge (no
+    chaining), and a merged group inherits its parts' candidates. The survivor of a merge is
+    the lower node, so every group's root is its oldest node. Returns each node's root and
+    the merges as (merged node, surviving node, similarity). ``members`` (root -> nodes) is
+    kept up to date when given."""
+    n = len(total)
+    members = members if members is not None else {i: [i] for i in range(n)}
+
+    def key(i: int) -> np.ndarray:
+        return linkage_vector(total[i], size[i], linkage)
 
     def similarity(a: int, b: int) -> float:
         return float(key(a) @ key(b))
@@ -412,7 +577,6 @@ def propose_merges(
             i = group[i]
         return i
 
-    members: dict[int, list[int]] = {i: [i] for i in range(n)}
     merges = []
     while heap:
         negative, i, j = heapq.heappop(heap)
@@ -424,11 +588,7 @@ def propose_merges(
             if sim >= threshold:
                 heapq.heappush(heap, (-sim, min(a, b), max(a, b)))
             continue
-        if any(
-            frozenset((idea_ids[x], idea_ids[y])) in keep_apart
-            for x in members[a]
-            for y in members[b]
-        ):
+        if not may_join(a, b):
             continue
         survivor, merged = min(a, b), max(a, b)
         group[merged] = survivor
@@ -437,14 +597,9 @@ def propose_merges(
         members[survivor] += members.pop(merged)
         partners[survivor] = {root(p) for p in partners[survivor] | partners.pop(merged)}
         partners[survivor].discard(survivor)
-        merges.append(Merge(idea_ids[merged], idea_ids[survivor], round(sim, 6)))
+        merges.append((merged, survivor, round(sim, 6)))
         for other in partners[survivor]:
             other_sim = similarity(survivor, other)
             if other_sim >= threshold:
                 heapq.heappush(heap, (-other_sim, min(survivor, other), max(survivor, other)))
-    # A group merged in steps (C into B, then B into A) must point every id at the survivor.
-    position = {idea_id: n for n, idea_id in enumerate(idea_ids)}
-    return [
-        Merge(m.from_idea_id, idea_ids[root(position[m.into_idea_id])], m.similarity)
-        for m in merges
-    ]
+    return [root(i) for i in range(n)], merges

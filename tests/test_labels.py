@@ -47,6 +47,14 @@ from transforms.labels import idea_label
         ("Est-ce qu’il serait possible de trier par titre ?", "Trier par titre"),
         ("Vous devriez proposer un thème sombre.", "Thème sombre"),
         ("I'd like my notes encrypted on my own devices.", "My notes encrypted on my own devices"),
+        ("J’aimerais vraiment un chiffrement de bout en bout.", "Chiffrement de bout en bout"),
+        # A short lead-in before the request wording is not the idea.
+        (
+            "Pour l'accessibilité, il faudrait pouvoir agrandir le texte des notes.",
+            "Agrandir le texte des notes",
+        ),
+        ("On mobile, please add a bigger font.", "Bigger font"),
+        ("Dark mode, please.", "Dark mode"),
     ],
 )
 def test_the_request_wording_is_cut(text, label):

@@ -47,7 +47,10 @@ _CUES = [
     + r"|qu"
     + _APOS
     + r"|si\s+)?",
-    r"j" + _APOS + r"(aimerais|adorerais|voudrais)\s+(bien\s+|beaucoup\s+)?(pouvoir\s+|avoir\s+|"
+    r"j"
+    + _APOS
+    + r"(aimerais|adorerais|voudrais)\s+(bien\s+|beaucoup\s+|vraiment\s+|tellement\s+)?"
+    r"(pouvoir\s+|avoir\s+|"
     r"qu" + _APOS + r"|que\s+)?",
     r"je\s+(souhaiterais|voudrais)\s+(pouvoir\s+|avoir\s+|qu" + _APOS + r"|que\s+)?",
     r"il\s+(faudrait|faut|manque|manquerait)\s+(vraiment\s+|absolument\s+)?(que\s+|qu"
@@ -87,9 +90,17 @@ _TRAILING_PRAISE = re.compile(
 _CLAUSE_END = re.compile(r"\s*(?:[,;:(]|\s[-–—]\s|\.\s|[.!?…]+$)")
 
 
+#: A short lead-in before the request ("Pour l'accessibilité, il faudrait ...", "On mobile,
+#: please add ..."): dropped when request wording follows it.
+_LEAD_IN = re.compile(r"^[^,;:.!?]{1,30},\s+(?=\S)")
+
+
 def idea_label(text: str, max_words: int = 8) -> str:
     """The key phrase of a suggestion; falls back to the text's first words."""
     label = " ".join(text.split())
+    lead_in = _LEAD_IN.match(label)
+    if lead_in and not _CUE.match(label) and _CUE.match(label[lead_in.end() :]):
+        label = label[lead_in.end() :]
     for _ in range(4):  # cues stack: "Yes please, could you add ..."
         stripped = _CUE.sub("", label, count=1)
         if stripped == label:

@@ -55,6 +55,12 @@ from transforms.labels import idea_label
         ),
         ("On mobile, please add a bigger font.", "Bigger font"),
         ("Dark mode, please.", "Dark mode"),
+        # A suggestion with the sentence it refers back to: the label ends with that sentence.
+        (
+            "Toujours pas de correcteur en français… Pourriez-vous l'ajouter ?",
+            "Toujours pas de correcteur en français",
+        ),
+        ("Why no Linux app? Please consider it.", "Why no Linux app"),
     ],
 )
 def test_the_request_wording_is_cut(text, label):

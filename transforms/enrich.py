@@ -22,7 +22,7 @@ from transforms import embeddings, grouping, idea_store
 from transforms.classifier import load_classifier
 from transforms.labels import idea_label
 from transforms.language import detect_language_with_context
-from transforms.suggestions import detect_suggestion
+from transforms.suggestions import detect_suggestion, refers_back
 from transforms.text import html_to_text, split_sentences, text_hash
 from warehouse.db import arrow_view
 
@@ -304,6 +304,7 @@ def _apply_new_labels(con: duckdb.DuckDBPyConnection) -> int:
             suggestion_score = excluded.suggestion_score, suggestion_cue = excluded.suggestion_cue
         """
     )
+    _add_context(con, [c[0] for c in changed if c[1]])
     return len(changed)
 
 
@@ -406,7 +407,42 @@ def _segment_pending(
             WHERE is_suggestion AND item_id IN (SELECT item_id FROM pending_items)
             """
         )
+        _add_context(con, [r["sentence_id"] for r in rows if r["is_suggestion"]])
     return rows
+
+
+def _add_context(con: duckdb.DuckDBPyConnection, sentence_ids: list[str]) -> None:
+    """A suggestion that only refers back ("Please consider it.", "Pourriez-vous l'ajouter ?")
+    carries the sentence before it in its item: its text (what analysts read and what is
+    embedded and grouped) becomes "<previous sentence> <suggestion>"."""
+    if not sentence_ids:
+        return
+    rows = con.execute(
+        """
+        SELECT g.sentence_id, p.sentence_text || ' ' || c.sentence_text, c.sentence_text
+        FROM core.suggestions g
+        JOIN core.sentences c USING (sentence_id)
+        JOIN core.sentences p ON p.item_id = c.item_id AND p.sentence_index = c.sentence_index - 1
+        WHERE g.sentence_id IN (SELECT unnest(?::VARCHAR[]))
+        """,
+        [sentence_ids],
+    ).fetchall()
+    changed = [(sid, text) for sid, text, sentence in rows if refers_back(sentence)]
+    if not changed:
+        return
+    context = pa.table(
+        {
+            "sentence_id": [sid for sid, _ in changed],
+            "suggestion_text": [text for _, text in changed],
+            "text_hash": [text_hash(text) for _, text in changed],
+        }
+    )
+    with arrow_view(con, "_suggestion_context", context):
+        con.execute(
+            "UPDATE core.suggestions SET suggestion_text = x.suggestion_text, "
+            "text_hash = x.text_hash FROM _suggestion_context x "
+            "WHERE core.suggestions.sentence_id = x.sentence_id"
+        )
 
 
 def _embed_missing(con: duckdb.DuckDBPyConnection, s: EnrichSettings, progress: Progress) -> int:

@@ -87,7 +87,7 @@ _TRAILING_PRAISE = re.compile(
     + r"\b.*$",
     re.IGNORECASE,
 )
-_CLAUSE_END = re.compile(r"\s*(?:[,;:(]|\s[-–—]\s|\.\s|[.!?…]+$)")
+_CLAUSE_END = re.compile(r"\s*(?:[,;:(]|\s[-–—]\s|[.!?…]\s|[.!?…]+$)")
 
 
 #: A short lead-in before the request ("Pour l'accessibilité, il faudrait ...", "On mobile,

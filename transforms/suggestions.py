@@ -905,3 +905,23 @@ def detect_suggestion(sentence: str, language: str) -> SuggestionVerdict:
     score = noisy-OR(positive cues) - noisy-OR(negative evidence), clipped to [0, 1].
     """
     return verdict_from(*cue_evidence(sentence, language))
+
+
+#: A request whose object is only a pronoun or "one" ("Please consider it.", "If not, please
+#: add one!", "Pourriez-vous l'ajouter ?"): what it asks for is in the sentence before.
+_REFERS_BACK = re.compile(
+    r"^(?:if not|if so|otherwise|sinon|si non)\b"
+    r"|\b(?:consider|add|support|implement|ship|build|offer|do|bring|get|have|want|need|see"
+    r"|love|prioriti[sz]e)\s+(?:it|this|that|them|one)\s*(?:[.!?,;:)]|$|too\b|as well\b"
+    r"|for\b|in\b|before\b|soon\b|please\b|asap\b|next\b)"
+    r"|\b(?:for|of) (?:it|this|that)\s*(?:[.!?,;:]|$|in settings\b)"
+    r"|\b(?:l'|les |la |le |en )(?:ajouter|rajouter|proposer|integrer|implementer|prevoir"
+    r"|envisager|mettre|faire|avoir|sortir|prioriser)\b"
+    r"|\bpensez-y\b|^c'est prevu\b"
+)
+
+
+def refers_back(sentence: str) -> bool:
+    """True for a request whose subject is only a pronoun ("Please consider it."), in
+    English or French: grouping needs the sentence before it."""
+    return bool(_REFERS_BACK.search(normalize_cues(sentence)))

@@ -96,7 +96,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from idea_harvester.config import Settings
-    from idea_harvester.evaluation import group_texts, grouping_scores
+    from idea_harvester.evaluation import group_texts, grouping_scores, text_vectors
     from transforms.enrich import EnrichSettings
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -115,6 +115,7 @@ def main() -> None:
     header = ("model", "join", "ari", "nmi", "pair P", "pair R", "groups")
     print("{:30} {:>5} {:>6} {:>6} {:>7} {:>7} {:>7}".format(*header))
     for model in args.model:
+        vectors = None  # embedded once per model, grouped at every threshold
         for similarity in args.similarity:
             settings = Settings(
                 warehouse="unused.duckdb",
@@ -122,7 +123,9 @@ def main() -> None:
                 model={"embedding_model": model},
                 grouping={"similarity": similarity},
             )
-            ideas = group_texts(texts, EnrichSettings.from_settings(settings))
+            s = EnrichSettings.from_settings(settings)
+            vectors = text_vectors(texts, s) if vectors is None else vectors
+            ideas = group_texts(texts, s, vectors)
             scores = grouping_scores([topics[i] for i in kept], [ideas[i] for i in kept])
             print(
                 f"{model:30} {similarity:5.2f} {scores['ari']:6.3f} {scores['nmi']:6.3f} "

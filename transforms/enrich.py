@@ -615,9 +615,7 @@ def _recount_ideas(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _warn_of_other_models(
-    con: duckdb.DuckDBPyConnection, s: EnrichSettings, warn: Progress
-) -> None:
+def _warn_of_other_models(con: duckdb.DuckDBPyConnection, s: EnrichSettings) -> None:
     """Ideas belong to the model that grouped them: when the configured model has none yet
     but another has, new suggestions will start new ideas beside the old ones."""
     counts = dict(
@@ -628,11 +626,14 @@ def _warn_of_other_models(
     others = {model: n for model, n in counts.items() if model != s.model_id}
     if others and s.model_id not in counts:
         listed = ", ".join(f"{n} by {model}" for model, n in sorted(others.items()))
-        warn(
-            f"this warehouse's ideas were grouped by another embedding model ({listed}); "
-            f"model.embedding_model is {s.model_id}, so new suggestions will start new ideas "
-            f"beside them. To keep grouping into the existing ideas, set "
-            f"model.embedding_model: {next(iter(sorted(others)))} in the config"
+        log.warning(
+            "this warehouse's ideas were grouped by another embedding model (%s); "
+            "model.embedding_model is %s, so new suggestions will start new ideas beside them. "
+            "To keep grouping into the existing ideas, set model.embedding_model: %s in the "
+            "config",
+            listed,
+            s.model_id,
+            min(others),
         )
 
 
@@ -643,7 +644,7 @@ def enrich(
     items, sentences = _segment_new_items(con, s, progress)
     progress(f"segmented {items} new or edited items into {sentences} sentences")
     embedded = _embed_missing(con, s, progress)
-    _warn_of_other_models(con, s, log.warning)
+    _warn_of_other_models(con, s)
     grouped, new_ideas = _group_new_suggestions(con, s)
     _recount_ideas(con)
     progress(f"grouped {grouped} new suggestions ({new_ideas} new ideas)")

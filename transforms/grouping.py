@@ -208,9 +208,10 @@ class IdeaIndex:
             self._alias_matrix = means if self.linkage == "average" else unit_rows(means)
         alias_sims = self._alias_matrix @ vector
         a = int(np.argmax(alias_sims))
-        _, direct = self._nearest_idea(vector)
-        survivor = self.aliases[a][0]
-        if self.position(survivor) >= 0 and direct < float(alias_sims[a]) >= threshold:
+        nearest = self.nearest_ideas(vector, 1)
+        direct = float((self._centroids()[nearest] @ vector).max()) if nearest else -1.0
+        survivor, alias_sim = self.aliases[a][0], float(alias_sims[a])
+        if self.position(survivor) >= 0 and alias_sim >= threshold and alias_sim > direct:
             return survivor
         return None
 
@@ -228,23 +229,6 @@ class IdeaIndex:
         sims = matrix @ vector
         k = min(k, len(sims))
         return [int(c) for c in np.argsort(-sims, kind="stable")[:k]]
-
-    def _nearest_idea(self, vector: np.ndarray) -> tuple[int, float]:
-        if not self.ideas:
-            return -1, -1.0
-        matrix = self._centroids()
-        if self.uses_ann:
-            if self._ann is None:
-                self._ann = CentroidIndex(matrix.shape[1])
-                self._ann.add_all(matrix)
-            cands = self._ann.search(vector, self.ann_candidates)
-            if len(cands):
-                sims = matrix[cands] @ vector
-                best = int(np.argmax(sims))  # first of ties: the lowest position (sorted)
-                return int(cands[best]), float(sims[best])
-        sims = matrix @ vector
-        best = int(np.argmax(sims))
-        return best, float(sims[best])
 
     def add_member(self, position: int, vector: np.ndarray) -> None:
         idea = self.ideas[position]
@@ -398,10 +382,6 @@ def _group_batch(
         partners[a + row].update(slot[p] for p in nearest_ideas[row])
     roots = list(range(a + len(keys)))
     while True:
-        for i in list(partners):
-            partners[i].discard(i)
-            for j in partners[i]:
-                partners[j].add(i)
         found_roots, merges = _agglomerate(
             total, size, partners, threshold, index.linkage, lambda r, q: r >= a or q >= a
         )
@@ -419,13 +399,7 @@ def _group_batch(
             partners[g].update(
                 slot[p] for p in index.nearest_ideas(directions[row], neighbours) if p in slot
             )
-    group_sum: dict[int, np.ndarray] = {}
-    group_size: dict[int, int] = {}
-    for n in range(len(keys)):
-        r = roots[a + n]
-        group_sum[r] = group_sum.get(r, 0) + x[n]
-        group_size[r] = group_size.get(r, 0) + 1
-    out = []
+    out = []  # total[r], size[r]: the sum and count of group r (for r >= a, only new keys)
     for n, (key, vec) in enumerate(zip(keys, x, strict=True)):
         r = roots[a + n]
         if r < a:  # joins an existing idea: similarity to the members it had before
@@ -434,12 +408,11 @@ def _group_batch(
             index.add_member(anchors[r], vec)
             out.append((key, Assignment(key, index.ideas[anchors[r]].idea_id, sim, False)))
         elif r == a + n:  # the oldest of a new group founds the idea
-            idea = Idea(idea_id_for(key), key, group_sum[r].astype(np.float32), group_size[r])
+            idea = Idea(idea_id_for(key), key, total[r].astype(np.float32), int(size[r]))
             index.add_idea(idea)
             out.append((key, Assignment(key, idea.idea_id, 1.0, True)))
         else:  # a later member of a new group: average cosine to the other members
-            others = group_sum[r] - vec
-            sim = float(linkage_vector(others, group_size[r] - 1, index.linkage) @ vec)
+            sim = float(linkage_vector(total[r] - vec, size[r] - 1, index.linkage) @ vec)
             out.append((key, Assignment(key, idea_id_for(keys[r - a]), sim, False)))
     return out
 
@@ -516,10 +489,7 @@ def propose_merges(
     partners: dict[int, set[int]] = {i: set() for i in range(n)}
     # Neighbours by direction; the linkage decides below.
     for i, found in enumerate(nearest_rows(unit_rows(keys), neighbours, ann_min_ideas)):
-        for j in found:
-            if j != i:
-                partners[i].add(j)
-                partners[j].add(i)
+        partners[i].update(found)
 
     def may_join(a: int, b: int) -> bool:  # no idea of one group kept apart from the other's
         return not keep_apart or not any(
@@ -549,12 +519,16 @@ def _agglomerate(
     count, updated in place): the most similar candidate pair of groups (``partners``)
     merges first while its linkage reaches ``threshold`` and ``may_join(root_a, root_b)``;
     the linkage of the merged group to its candidates is recomputed after each merge (no
-    chaining), and a merged group inherits its parts' candidates. The survivor of a merge is
-    the lower node, so every group's root is its oldest node. Returns each node's root and
-    the merges as (merged node, surviving node, similarity). ``members`` (root -> nodes) is
-    kept up to date when given."""
+    chaining), and a merged group inherits its parts' candidates (made symmetric first).
+    The survivor of a merge is the lower node, so every group's root is its oldest node.
+    Returns each node's root and the merges as (merged node, surviving node, similarity).
+    ``members`` (root -> nodes) is kept up to date when given."""
     n = len(total)
     members = members if members is not None else {i: [i] for i in range(n)}
+    for i in list(partners):  # candidates are symmetric, never oneself
+        partners[i].discard(i)
+        for j in partners[i]:
+            partners[j].add(i)
 
     def key(i: int) -> np.ndarray:
         return linkage_vector(total[i], size[i], linkage)

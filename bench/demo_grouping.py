@@ -93,6 +93,13 @@ def main() -> None:
         default=["bundled:use-e5-small", "bundled:use-multilingual-v3"],
     )
     parser.add_argument("--similarity", type=float, nargs="+", default=[0.15, 0.2, 0.25])
+    parser.add_argument(
+        "--request-focus",
+        choices=("on", "off"),
+        nargs="+",
+        default=["on", "off"],
+        help="grouping.request_focus values to compare (default: both)",
+    )
     args = parser.parse_args()
 
     from idea_harvester.config import Settings
@@ -112,26 +119,27 @@ def main() -> None:
     topics = [topic_of(text) for text in texts]
     kept = [i for i, topic in enumerate(topics) if topic]
     print(f"{len(texts)} suggestions, {len(kept)} naming exactly one of {len(TOPICS)} topics")
-    header = ("model", "join", "ari", "nmi", "pair P", "pair R", "groups")
-    print("{:30} {:>5} {:>6} {:>6} {:>7} {:>7} {:>7}".format(*header))
+    header = ("model", "focus", "join", "ari", "nmi", "pair P", "pair R", "groups")
+    print("{:30} {:>5} {:>5} {:>6} {:>6} {:>7} {:>7} {:>7}".format(*header))
     for model in args.model:
-        vectors = None  # embedded once per model, grouped at every threshold
-        for similarity in args.similarity:
-            settings = Settings(
-                warehouse="unused.duckdb",
-                landing="unused",
-                model={"embedding_model": model},
-                grouping={"similarity": similarity},
-            )
-            s = EnrichSettings.from_settings(settings)
-            vectors = text_vectors(texts, s) if vectors is None else vectors
-            ideas = group_texts(texts, s, vectors)
-            scores = grouping_scores([topics[i] for i in kept], [ideas[i] for i in kept])
-            print(
-                f"{model:30} {similarity:5.2f} {scores['ari']:6.3f} {scores['nmi']:6.3f} "
-                f"{scores['pair_precision']:7.3f} {scores['pair_recall']:7.3f} "
-                f"{scores['n_groups']:7d}"
-            )
+        for focus in args.request_focus:
+            vectors = None  # embedded once per model, grouped at every threshold
+            for similarity in args.similarity:
+                settings = Settings(
+                    warehouse="unused.duckdb",
+                    landing="unused",
+                    model={"embedding_model": model},
+                    grouping={"similarity": similarity, "request_focus": focus == "on"},
+                )
+                s = EnrichSettings.from_settings(settings)
+                vectors = text_vectors(texts, s) if vectors is None else vectors
+                ideas = group_texts(texts, s, vectors)
+                scores = grouping_scores([topics[i] for i in kept], [ideas[i] for i in kept])
+                print(
+                    f"{model:30} {focus:>5} {similarity:5.2f} {scores['ari']:6.3f} "
+                    f"{scores['nmi']:6.3f} {scores['pair_precision']:7.3f} "
+                    f"{scores['pair_recall']:7.3f} {scores['n_groups']:7d}"
+                )
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Rebuild the shipped grouping spaces (``transforms/spaces/<model>.npz``) from Mini-BAR.
 
     .venv/bin/python bench/fit_grouping_spaces.py [--data ../shared/data] \
-        [--model bundled:use-multilingual-v3] [--sample 0]
+        [--model bundled:use-e5-small+request-focus] [--sample 0]
 
 A grouping space is the mean and the top principal directions of review embeddings, fitted
 without labels (``transforms.grouping.fit_space``). It is fitted on the Mini-BAR
@@ -61,7 +61,12 @@ def main() -> None:
     os.environ.setdefault("IDEA_HARVESTER_PRECISION", "fp32")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
-    parser.add_argument("--model", default=embeddings.DEFAULT_MODEL)
+    parser.add_argument(
+        "--model",
+        default=embeddings.grouping_key(embeddings.DEFAULT_MODEL),
+        help="a bundled model, or its grouping key with request focus (<model>+request-focus, "
+        "the default's: what production groups on)",
+    )
     parser.add_argument(
         "--sample", type=int, default=0, help="fit on a seeded sample of this many reviews"
     )

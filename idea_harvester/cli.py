@@ -75,10 +75,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result))
     else:
-        print(
-            f"{args.what} on {args.data} ({result['n']} rows, model "
-            f"{settings.model.embedding_model}):"
-        )
+        model = settings.model.embedding_model
+        if args.what == "grouping":  # grouped under the grouping key (request focus or not)
+            from transforms.embeddings import grouping_key
+
+            model = grouping_key(model, settings.grouping.request_focus)
+        print(f"{args.what} on {args.data} ({result['n']} rows, model {model}):")
         for key, value in result.items():
             if key != "n":
                 print(

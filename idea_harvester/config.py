@@ -195,6 +195,11 @@ class GroupingSettings(_Strict):
     #: average cosine to the idea's members; with ``centroid``, the cosine to its centre
     #: (which lets a growing idea swallow its neighbours at low thresholds).
     similarity: float = Field(default=0.20, gt=-1, le=1)
+    #: Group on what a suggestion asks for as much as on how it is worded: its vector is the
+    #: mean of its embedding and the embedding of the sentence without its request wording
+    #: ("Could you add a week view?" -> "week view?"). Switching it changes the vectors, so
+    #: new suggestions start new ideas beside those grouped the other way (enrich warns).
+    request_focus: bool = True
     linkage: Literal["average", "centroid"] = "average"
     components_removed: int = Field(default=20, ge=0, le=30)
     min_corpus_for_fit: int = Field(default=2000, ge=3)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from transforms import grouping, idea_store
+from transforms import embeddings, grouping, idea_store
 
 if TYPE_CHECKING:
     from idea_harvester.config import Settings
@@ -231,7 +231,7 @@ def reconsolidate(
     merged ids are recorded, and pairs kept apart stay apart. The result lists the merges
     (a dry run rolls the transaction back and shows them)."""
     gs = settings.grouping
-    model_id = settings.model.embedding_model
+    model_id = embeddings.grouping_key(settings.model.embedding_model, gs.request_focus)
     space = idea_store.active_space(con, model_id, gs)
     refitted = False
     if gs.refit_on_reconsolidate and gs.components_removed > 0:

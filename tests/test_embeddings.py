@@ -10,13 +10,17 @@ from transforms.embeddings import (
     QUALITY_MODEL,
     QUALITY_USE_WEIGHT,
     ModelError,
+    base_model,
     concatenate,
     cpu_has_native_bf16,
+    describe_key,
     distinct,
     encode,
+    grouping_key,
     load_model,
     min_agreement,
     torch_device,
+    unit_rows,
 )
 
 PAIR = [
@@ -191,3 +195,34 @@ def test_the_default_precision_comes_from_the_environment(monkeypatch):
     by_env = encode("bundled:use-multilingual-v3", PAIR)
     assert np.array_equal(by_env, encode("bundled:use-multilingual-v3", PAIR, precision="bf16"))
     assert not np.array_equal(by_env, encode("bundled:use-multilingual-v3", PAIR, precision="fp32"))
+
+
+def test_request_focus_averages_a_sentence_with_what_it_asks_for():
+    use = "bundled:use-multilingual-v3"
+    texts = ["Could you please add a dark mode?", "The app crashes on start."]
+    focused = encode(grouping_key(use), texts)
+    plain = encode(use, [*texts, "dark mode?"])
+    assert np.allclose(focused[0], unit_rows(plain[[0]] + plain[[2]])[0], atol=1e-5)
+    assert np.allclose(focused[1], plain[1], atol=1e-6)  # no request wording: its own vector
+
+
+def test_request_focus_separates_requests_that_share_only_their_wording():
+    asks = [
+        "Could you please add a dark mode?",
+        "Could you please add a week view?",
+        "Dark mode for the web app.",
+    ]
+    for model, margin in (("bundled:use-multilingual-v3", 0.1), (QUALITY_MODEL, 0.02)):
+        plain, focused = encode(model, asks), encode(grouping_key(model), asks)
+        # same wording, other request: less alike; same request, other wording: more alike
+        assert focused[0] @ focused[1] < plain[0] @ plain[1] - margin
+        assert focused[0] @ focused[2] > plain[0] @ plain[2] + margin
+
+
+def test_grouping_keys_name_their_model_and_setting():
+    key = grouping_key(QUALITY_MODEL)
+    assert key == QUALITY_MODEL + "+request-focus" and grouping_key(key) == key
+    assert grouping_key(key, request_focus=False) == QUALITY_MODEL == base_model(key)
+    assert describe_key(key) == (
+        f"model.embedding_model: {QUALITY_MODEL} and grouping.request_focus: true"
+    )

@@ -149,6 +149,17 @@ def test_the_default_model_ships_a_space():
     assert grouping.bundled_space("bundled:use-multilingual-v3", 0) is None
 
 
+def test_a_grouping_key_takes_its_own_shipped_space_else_its_models():
+    plain = grouping.bundled_space("bundled:use-e5-small", 20)
+    focused = grouping.bundled_space("bundled:use-e5-small+request-focus", 20)
+    assert plain is not None and focused is not None
+    assert focused.fingerprint() != plain.fingerprint()  # fitted on request-focused vectors
+    use = grouping.bundled_space("bundled:use-multilingual-v3", 20)
+    use_focused = grouping.bundled_space("bundled:use-multilingual-v3+request-focus", 20)
+    assert use is not None and use_focused is not None  # none shipped: the model's own
+    assert use_focused.fingerprint() == use.fingerprint()
+
+
 # --- nearest ideas: HNSW agrees with exact search -----------------------------------------
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from transforms.labels import idea_label
+from transforms.labels import idea_label, request_core, request_focus_text
 
 
 @pytest.mark.parametrize(
@@ -78,3 +78,42 @@ def test_a_text_that_is_only_a_cue_keeps_its_words():
 
 def test_a_sentence_that_is_only_praise_keeps_its_words():
     assert idea_label("This would be great.") == "This would be great"
+
+
+# --- request focus: what a suggestion asks for, for grouping ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "core"),
+    [
+        ("Could you please add a dark mode to the web app?", "dark mode to the web app?"),
+        ("A dark mode would be lovely.", "dark mode"),
+        (
+            "Serait-il possible d'activer la validation en deux étapes ?",
+            "activer la validation en deux étapes ?",
+        ),
+        ("Pour l'accessibilité, il faudrait pouvoir agrandir le texte.", "agrandir le texte."),
+        ("Ce serait génial d'avoir une vue semaine.", "vue semaine."),
+    ],
+)
+def test_the_request_core_drops_how_a_suggestion_asks(sentence, core):
+    assert request_core(sentence) == core
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The app crashes on start.",  # no request wording: not even the article goes
+        "Please add it!",  # nothing would be left
+        "Missing   a week view.",  # implicit request: kept whole (whitespace normalised)
+    ],
+)
+def test_a_sentence_without_request_wording_or_content_is_its_own_core(sentence):
+    assert request_core(sentence) == " ".join(sentence.split())
+
+
+def test_request_focus_strips_each_sentence_of_a_suggestion_with_context():
+    text = "Why is there no spell check in French? Could you add it to the Windows app?"
+    assert request_focus_text(text) == (
+        "Why is there no spell check in French? it to the Windows app?"
+    )

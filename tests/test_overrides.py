@@ -37,7 +37,14 @@ TWO_FA = vec(0, 0, 1)
 
 
 def grouping_settings(**kw) -> GroupingSettings:
-    base = {"components_removed": 0, "near_duplicates": True, "merge_similarity": 0.9}
+    # request_focus off: the hand-made vectors are stored under MODEL itself, not under the
+    # "+request-focus" grouping key that real embeddings get.
+    base = {
+        "components_removed": 0,
+        "near_duplicates": True,
+        "merge_similarity": 0.9,
+        "request_focus": False,
+    }
     return GroupingSettings(**{**base, **kw})
 
 
@@ -223,7 +230,7 @@ def test_a_refit_recomputes_centroids_and_never_renumbers(con, tmp_path):
         landing=tmp_path,
         model={"embedding_model": MODEL},
         grouping=GroupingSettings(
-            components_removed=1, min_corpus_for_fit=3, merge_similarity=0.99
+            components_removed=1, min_corpus_for_fit=3, merge_similarity=0.99, request_focus=False
         ),
     )
     assert overrides.reconsolidate(con, settings)["space_source"] == "corpus"
@@ -344,7 +351,7 @@ def test_the_cli_dry_run_prints_each_merge_with_its_quotes(tmp_path, capsys):
                 "warehouse": "w.duckdb",
                 "landing": "landing",
                 "model": {"embedding_model": MODEL},
-                "grouping": {"components_removed": 0},
+                "grouping": {"components_removed": 0, "request_focus": False},
             }
         )
     )

@@ -114,7 +114,30 @@ def test_changing_the_embedding_model_warns_that_new_ideas_start_beside_the_old(
     with caplog.at_level("WARNING", logger="transforms.enrich"):
         enrich.enrich(con, _settings([]), progress=lambda m: None)  # the default model
     (warning,) = [r.getMessage() for r in caplog.records if "another embedding" in r.getMessage()]
-    assert "by bundled:use-multilingual-v3" in warning
-    assert "model.embedding_model: bundled:use-multilingual-v3" in warning
+    assert "by bundled:use-multilingual-v3+request-focus" in warning
+    assert (
+        "set model.embedding_model: bundled:use-multilingual-v3 and grouping.request_focus: true"
+        in warning
+    )
     models = dict(con.execute("SELECT model_id, count(*) FROM core.ideas GROUP BY 1").fetchall())
-    assert set(models) == {"bundled:use-multilingual-v3", "bundled:use-e5-small"}
+    assert set(models) == {
+        "bundled:use-multilingual-v3+request-focus",
+        "bundled:use-e5-small+request-focus",
+    }
+
+
+def test_switching_request_focus_off_warns_like_a_model_change(con, caplog):
+    """Focused and plain vectors differ, so they never group together."""
+    enrich.enrich(con, _settings([]), progress=lambda m: None)
+    plain = Settings(warehouse="unused.duckdb", landing="unused", grouping={"request_focus": False})
+    assert EnrichSettings.from_settings(plain).model_id == "bundled:use-e5-small"
+    _item(con, "later", "bo", "Please add a month view to the calendar.")
+    with caplog.at_level("WARNING", logger="transforms.enrich"):
+        enrich.enrich(con, EnrichSettings.from_settings(plain), progress=lambda m: None)
+    (warning,) = [r.getMessage() for r in caplog.records if "another embedding" in r.getMessage()]
+    assert "grouping.request_focus: true" in warning
+    stored = con.execute(
+        "SELECT DISTINCT model_id FROM core.embeddings e JOIN core.suggestions g USING (text_hash) "
+        "ORDER BY 1"
+    ).fetchall()
+    assert ("bundled:use-e5-small",) in stored and ("bundled:use-e5-small+request-focus",) in stored

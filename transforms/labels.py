@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from transforms.text import split_sentences
+
 _APOS = "['’]"
 _NICE_EN = (
     r"(great|nice|awesome|lovely|helpful|cool|brilliant|good|useful|handy|amazing|fantastic|"
@@ -95,23 +97,46 @@ _CLAUSE_END = re.compile(r"\s*(?:[,;:(]|\s[-–—]\s|[.!?…]\s|[.!?…]+$)")
 _LEAD_IN = re.compile(r"^[^,;:.!?]{1,30},\s+(?=\S)")
 
 
-def idea_label(text: str, max_words: int = 8) -> str:
-    """The key phrase of a suggestion; falls back to the text's first words."""
+def _strip_request(text: str) -> tuple[str, bool]:
+    """The text without its request wording (a short lead-in, stacked cues, a gerund or
+    article after them, trailing praise such as "... would be lovely"), and whether it had
+    any."""
     label = " ".join(text.split())
     lead_in = _LEAD_IN.match(label)
     if lead_in and not _CUE.match(label) and _CUE.match(label[lead_in.end() :]):
         label = label[lead_in.end() :]
+    cued = False
     for _ in range(4):  # cues stack: "Yes please, could you add ..."
         stripped = _CUE.sub("", label, count=1)
         if stripped == label:
             break
-        label = stripped
+        label, cued = stripped, True
     label = _GERUND.sub("", label, count=1)
     label = _ARTICLE.sub("", label, count=1)
+    without_praise = _TRAILING_PRAISE.sub("", label, count=1)
+    return without_praise, cued or without_praise != label
+
+
+def request_core(sentence: str) -> str:
+    """What a suggestion asks for, without how it asks: "Could you please add a dark mode to
+    the web app?" gives "dark mode to the web app?". The sentence itself (whitespace
+    normalised) when it has no request wording or fewer than two words would be left."""
+    core, had_request = _strip_request(sentence)
+    return core if had_request and len(core.split()) >= 2 else " ".join(sentence.split())
+
+
+def request_focus_text(text: str) -> str:
+    """``request_core`` of each sentence of ``text`` (a suggestion may carry the sentence
+    before it as context), joined by spaces."""
+    return " ".join(request_core(s) for s in split_sentences(text)) or " ".join(text.split())
+
+
+def idea_label(text: str, max_words: int = 8) -> str:
+    """The key phrase of a suggestion; falls back to the text's first words."""
+    label, _ = _strip_request(text)
     cut = _CLAUSE_END.search(label)
     if cut and cut.start() > 0:
         label = label[: cut.start()]
-    label = _TRAILING_PRAISE.sub("", label, count=1)
     words = label.split()
     if len(words) < 2:  # nothing meaningful left: keep the original words
         words = " ".join(text.split()).rstrip(".!?…").split()

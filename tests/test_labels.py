@@ -61,6 +61,17 @@ from transforms.labels import idea_label, request_core, request_focus_text
             "Toujours pas de correcteur en français",
         ),
         ("Why no Linux app? Please consider it.", "Why no Linux app"),
+        # an opening that only announces the request
+        ("Small one, but I'd love a word count for each note.", "Word count for each note"),
+        ("Tip for the team: a progress bar on checklists.", "Progress bar on checklists"),
+        (
+            "Petite suggestion : une vue semaine en plus de la vue mois.",
+            "Vue semaine en plus de la vue mois",
+        ),
+        (
+            "Pour moi, le chiffrement de bout en bout est essentiel.",
+            "Chiffrement de bout en bout est essentiel",
+        ),
     ],
 )
 def test_the_request_wording_is_cut(text, label):

@@ -131,9 +131,22 @@ def request_focus_text(text: str) -> str:
     return " ".join(request_core(s) for s in split_sentences(text)) or " ".join(text.split())
 
 
+#: An opening that only announces the request ("Small one, but ...", "Tip for the team: ...",
+#: "Petite suggestion : ..."), before a longer clause.
+_OPENER = re.compile(
+    r"^(?:small one|quick one|one (?:small |last )?thing|(?:a )?(?:small |quick )?tip"
+    r"(?: for the team)?|edit|agreed|come on|honestly|seriously|petite (?:suggestion|remarque)"
+    r"|pour (?:moi|nous)|bref)\s*[,:]\s+(?:(?:but|mais)\s+)?(?=(?:\S+\s+){3}\S)",
+    re.IGNORECASE,
+)
+
+
 def idea_label(text: str, max_words: int = 8) -> str:
     """The key phrase of a suggestion; falls back to the text's first words."""
     label, _ = _strip_request(text)
+    opener = _OPENER.match(label)
+    if opener:
+        label, _ = _strip_request(label[opener.end() :])
     cut = _CLAUSE_END.search(label)
     if cut and cut.start() > 0:
         label = label[: cut.start()]

@@ -197,8 +197,8 @@ class GroupingSettings(_Strict):
     similarity: float = Field(default=0.20, gt=-1, le=1)
     #: Group on what a suggestion asks for as much as on how it is worded: its vector is the
     #: mean of its embedding and the embedding of the sentence without its request wording
-    #: ("Could you add a week view?" -> "week view?"). Switching it changes the vectors, so
-    #: new suggestions start new ideas beside those grouped the other way (enrich warns).
+    #: ("Could you add a week view?" -> "week view?"). Switching it changes the vectors: the
+    #: next enrich moves the existing ideas into the new space (members and ids kept).
     request_focus: bool = True
     linkage: Literal["average", "centroid"] = "average"
     components_removed: int = Field(default=20, ge=0, le=30)

@@ -13,7 +13,6 @@ from transforms.embeddings import (
     base_model,
     concatenate,
     cpu_has_native_bf16,
-    describe_key,
     distinct,
     encode,
     grouping_key,
@@ -223,6 +222,3 @@ def test_grouping_keys_name_their_model_and_setting():
     key = grouping_key(QUALITY_MODEL)
     assert key == QUALITY_MODEL + "+request-focus" and grouping_key(key) == key
     assert grouping_key(key, request_focus=False) == QUALITY_MODEL == base_model(key)
-    assert describe_key(key) == (
-        f"model.embedding_model: {QUALITY_MODEL} and grouping.request_focus: true"
-    )

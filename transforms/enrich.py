@@ -618,25 +618,38 @@ def _recount_ideas(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _warn_of_other_models(con: duckdb.DuckDBPyConnection, s: EnrichSettings) -> None:
-    """Ideas belong to the model that grouped them: when the configured model has none yet
-    but another has, new suggestions will start new ideas beside the old ones."""
-    counts = dict(
-        con.execute(
-            "SELECT model_id, count(*) FROM core.ideas WHERE count_members > 0 GROUP BY model_id"
-        ).fetchall()
+def adopt_ideas_of_other_models(
+    con: duckdb.DuckDBPyConnection, s: EnrichSettings, progress: Progress = log.info
+) -> int:
+    """Ideas grouped under another grouping key (an earlier embedding model, or the other
+    ``grouping.request_focus`` setting) move into the configured key's space: their members
+    and ids stay, their centres are recomputed from the members' vectors under the configured
+    key (which ``_embed_missing`` has just embedded for every suggestion). New suggestions
+    then join them as before the change, instead of founding ideas beside them; the next
+    ``ideas reconsolidate`` merges ideas that the new vectors find alike. Returns how many
+    ideas moved."""
+    moved = con.execute(
+        "SELECT model_id, list(idea_id ORDER BY idea_id) FROM core.ideas WHERE model_id <> ? "
+        "GROUP BY model_id ORDER BY model_id",
+        [s.model_id],
+    ).fetchall()
+    if not moved:
+        return 0
+    idea_ids = {idea_id for _, ids in moved for idea_id in ids}
+    con.execute("UPDATE core.ideas SET model_id = ? WHERE model_id <> ?", [s.model_id, s.model_id])
+    space = idea_store.active_space(con, s.model_id, idea_store.defaults(s.grouping))
+    idea_store.recompute_centroids(con, s.model_id, space, idea_ids)
+    refresh_representatives(con, idea_ids)
+    listed = ", ".join(f"{len(ids)} from {model}" for model, ids in moved)
+    log.warning(
+        "grouping key changed to %s: %s ideas (%s) now live in its space, with the same "
+        "members and ids; run `ideas reconsolidate` to merge those that became alike",
+        s.model_id,
+        len(idea_ids),
+        listed,
     )
-    others = {model: n for model, n in counts.items() if model != s.model_id}
-    if others and s.model_id not in counts:
-        listed = ", ".join(f"{n} by {model}" for model, n in sorted(others.items()))
-        log.warning(
-            "this warehouse's ideas were grouped by another embedding model (%s); "
-            "the config gives %s, so new suggestions will start new ideas beside them. "
-            "To keep grouping into the existing ideas, set %s in the config",
-            listed,
-            s.model_id,
-            embeddings.describe_key(min(others)),
-        )
+    progress(f"moved {len(idea_ids)} ideas into the space of {s.model_id} ({listed})")
+    return len(idea_ids)
 
 
 def enrich(
@@ -646,7 +659,7 @@ def enrich(
     items, sentences = _segment_new_items(con, s, progress)
     progress(f"segmented {items} new or edited items into {sentences} sentences")
     embedded = _embed_missing(con, s, progress)
-    _warn_of_other_models(con, s)
+    adopted = adopt_ideas_of_other_models(con, s, progress)
     grouped, new_ideas = _group_new_suggestions(con, s)
     _recount_ideas(con)
     progress(f"grouped {grouped} new suggestions ({new_ideas} new ideas)")
@@ -656,4 +669,5 @@ def enrich(
         "texts_embedded": embedded,
         "suggestions_grouped": grouped,
         "ideas_created": new_ideas,
+        "ideas_moved_from_other_models": adopted,
     }

@@ -373,22 +373,6 @@ def base_model(model_name: str) -> str:
     return model_name.removesuffix(REQUEST_FOCUS)
 
 
-def encode_request_focused(
-    model_name: str,
-    texts: Sequence[str],
-    batch_size: int = 64,
-    progress: Callable[[int, int], None] | None = None,
-    precision: str | None = None,
-) -> np.ndarray:
-    """unit(embedding(text) + embedding(request_focus_text(text))) per text; a text without
-    request wording keeps its own embedding. One ``encode`` call embeds both."""
-    from transforms.labels import request_focus_text
-
-    focus = [request_focus_text(t) for t in texts]
-    both = encode(model_name, [*texts, *focus], batch_size, progress, precision)
-    return unit_rows(both[: len(texts)] + both[len(texts) :])
-
-
 def encode(
     model_name: str,
     texts: Sequence[str],
@@ -401,10 +385,12 @@ def encode(
     (``grouping_key``) embeds with request focus."""
     if not texts:
         return np.zeros((0, 0), dtype=np.float32)
-    if model_name.endswith(REQUEST_FOCUS):
-        return encode_request_focused(
-            base_model(model_name), texts, batch_size, progress, precision
-        )
+    if model_name.endswith(REQUEST_FOCUS):  # unit(e(text) + e(text without request wording))
+        from transforms.labels import request_focus_text
+
+        focus = [request_focus_text(t) for t in texts]  # a text without any stays itself
+        both = encode(base_model(model_name), [*texts, *focus], batch_size, progress, precision)
+        return unit_rows(both[: len(texts)] + both[len(texts) :])
     model = load_model(model_name, precision)
     unique, inverse = distinct(texts)
     # Sorting by length keeps padding low inside each batch.

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from transforms import embeddings, grouping, idea_store
+from transforms import enrich, grouping, idea_store
 
 if TYPE_CHECKING:
     from idea_harvester.config import Settings
@@ -231,19 +231,22 @@ def reconsolidate(
     merged ids are recorded, and pairs kept apart stay apart. The result lists the merges
     (a dry run rolls the transaction back and shows them)."""
     gs = settings.grouping
-    model_id = embeddings.grouping_key(settings.model.embedding_model, gs.request_focus)
+    s = enrich.EnrichSettings.from_settings(settings)
+    model_id = s.model_id
+    # After a change of model or of grouping.request_focus, before any enrich: the ideas
+    # move to the configured key first, and the refit sees vectors of that key only.
+    enrich.embed_missing(con, s, progress)
+    enrich.adopt_ideas_of_other_models(con, s, progress)
     space = idea_store.active_space(con, model_id, gs)
     refitted = False
     if gs.refit_on_reconsolidate and gs.components_removed > 0:
-        count = idea_store.corpus_size(con)
-        if count >= gs.min_corpus_for_fit:
-            fitted = grouping.fit_space(
-                idea_store.corpus_vectors(con, model_id), gs.components_removed
-            )
+        corpus = idea_store.corpus_vectors(con, model_id)
+        if len(corpus) >= gs.min_corpus_for_fit:
+            fitted = grouping.fit_space(corpus, gs.components_removed)
             if fitted.fingerprint() != space.fingerprint():
                 idea_store.store_space(con, model_id, fitted)
                 space, refitted = fitted, True
-                progress(f"refitted the grouping space on {count} suggestion texts")
+                progress(f"refitted the grouping space on {len(corpus)} suggestion texts")
     index = idea_store.load_index(con, model_id, space, gs)  # recomputes stale centroids
     merges = index.propose_merges(
         idea_store.merge_threshold(space, gs, settings.thresholds.idea_similarity, threshold),

@@ -149,6 +149,11 @@ def test_the_default_model_ships_a_space():
     assert grouping.bundled_space("bundled:use-multilingual-v3", 0) is None
 
 
+def test_a_space_is_never_fitted_on_nothing():
+    with pytest.raises(ValueError, match="needs vectors"):
+        grouping.fit_space(np.zeros((0, 0)), 20)
+
+
 def test_a_grouping_key_takes_its_own_shipped_space_else_its_models():
     plain = grouping.bundled_space("bundled:use-e5-small", 20)
     focused = grouping.bundled_space("bundled:use-e5-small+request-focus", 20)

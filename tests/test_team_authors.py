@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import numpy as np
 import pytest
 
+from idea_harvester import overrides
 from idea_harvester.config import Settings
 from transforms import enrich, idea_store
 from transforms.enrich import TEAM_CUE, EnrichSettings, author_key
@@ -153,3 +155,28 @@ def test_switching_request_focus_off_moves_the_ideas_too(con):
         "ORDER BY 1"
     ).fetchall()
     assert {("bundled:use-e5-small",), ("bundled:use-e5-small+request-focus",)} <= set(stored)
+
+
+def test_reconsolidation_after_a_change_of_model_moves_the_ideas_first(con):
+    """The weekly reconsolidation may run before any enrich sees the new model: it embeds
+    the suggestions under the new key and moves the ideas before refitting and merging."""
+    use = Settings(
+        warehouse="unused.duckdb",
+        landing="unused",
+        model={"embedding_model": "bundled:use-multilingual-v3"},
+    )
+    enrich.enrich(con, EnrichSettings.from_settings(use), progress=lambda m: None)
+    before = _ideas_by_sentence(con)
+    default = Settings(  # the default model; no merge, so memberships can be compared
+        warehouse="unused.duckdb",
+        landing="unused",
+        grouping={"min_corpus_for_fit": 3, "merge_similarity": 0.99},
+    )
+    result = overrides.reconsolidate(con, default)
+    key = "bundled:use-e5-small+request-focus"
+    assert result["ideas_before"] == len(set(before.values())) and result["space_refitted"]
+    assert _ideas_by_sentence(con) == before
+    assert con.execute("SELECT DISTINCT model_id FROM core.ideas").fetchall() == [(key,)]
+    space = idea_store.stored_space(con, key)
+    assert space is not None and space.source == "corpus"
+    assert np.isfinite(space.mean).all() and space.mean.shape == (512 + 384,)

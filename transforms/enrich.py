@@ -448,7 +448,8 @@ def _add_context(con: duckdb.DuckDBPyConnection, sentence_ids: list[str]) -> Non
         )
 
 
-def _embed_missing(con: duckdb.DuckDBPyConnection, s: EnrichSettings, progress: Progress) -> int:
+def embed_missing(con: duckdb.DuckDBPyConnection, s: EnrichSettings, progress: Progress) -> int:
+    """Embed every suggestion text not yet embedded under the grouping key; returns how many."""
     missing = con.execute(
         """
         SELECT text_hash, any_value(suggestion_text) FROM core.suggestions g
@@ -624,7 +625,7 @@ def adopt_ideas_of_other_models(
     """Ideas grouped under another grouping key (an earlier embedding model, or the other
     ``grouping.request_focus`` setting) move into the configured key's space: their members
     and ids stay, their centres are recomputed from the members' vectors under the configured
-    key (which ``_embed_missing`` has just embedded for every suggestion). New suggestions
+    key (which ``embed_missing`` must have embedded for every suggestion). New suggestions
     then join them as before the change, instead of founding ideas beside them; the next
     ``ideas reconsolidate`` merges ideas that the new vectors find alike. Returns how many
     ideas moved."""
@@ -643,7 +644,7 @@ def adopt_ideas_of_other_models(
     listed = ", ".join(f"{len(ids)} from {model}" for model, ids in moved)
     log.warning(
         "grouping key changed to %s: %s ideas (%s) now live in its space, with the same "
-        "members and ids; run `ideas reconsolidate` to merge those that became alike",
+        "members and ids; `ideas reconsolidate` merges those that became alike",
         s.model_id,
         len(idea_ids),
         listed,
@@ -658,7 +659,7 @@ def enrich(
     """Do all pending enrichment in the caller's transaction; returns counts of new work."""
     items, sentences = _segment_new_items(con, s, progress)
     progress(f"segmented {items} new or edited items into {sentences} sentences")
-    embedded = _embed_missing(con, s, progress)
+    embedded = embed_missing(con, s, progress)
     adopted = adopt_ideas_of_other_models(con, s, progress)
     grouped, new_ideas = _group_new_suggestions(con, s)
     _recount_ideas(con)

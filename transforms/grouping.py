@@ -76,6 +76,8 @@ def fit_space(vectors: np.ndarray, k: int, source: str = CORPUS) -> GroupingSpac
     """Mean and top-``k`` principal directions of ``vectors`` (unsupervised). Deterministic:
     each direction's sign is fixed so that its largest coordinate is positive."""
     x = np.asarray(vectors, dtype=np.float64)
+    if x.ndim != 2 or len(x) == 0:
+        raise ValueError(f"a grouping space needs vectors to fit on (got shape {x.shape})")
     mean = x.mean(axis=0)
     k = max(0, min(k, len(x) - 1, x.shape[1] - 1))
     if k == 0:

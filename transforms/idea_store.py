@@ -98,7 +98,9 @@ def active_space(
         space = grouping.bundled_space(model_id, gs.components_removed) or grouping.GroupingSpace()
     if space.is_identity and gs.components_removed > 0:
         if corpus_size(con) >= gs.min_corpus_for_fit:
-            space = grouping.fit_space(corpus_vectors(con, model_id), gs.components_removed)
+            corpus = corpus_vectors(con, model_id)  # the texts embedded under this key
+            if len(corpus) >= gs.min_corpus_for_fit:
+                space = grouping.fit_space(corpus, gs.components_removed)
     if space is not stored:
         store_space(con, model_id, space)
     return space

@@ -182,6 +182,28 @@ def test_ann_and_exact_search_make_the_same_decisions():
     assert [a.idea_id for a in again] == [a.idea_id for a in approx]  # deterministic
 
 
+def test_a_batch_search_finds_what_one_search_per_row_finds():
+    from transforms.ann import CentroidIndex
+
+    rng = np.random.RandomState(3)
+    x = grouping.unit_rows(rng.randn(600, 32)).astype(np.float32)
+    ann = CentroidIndex(32)
+    ann.add_all(x)
+    batch = ann.search_many(x, 9)
+    assert len(batch) == 600
+    assert all(np.array_equal(found, ann.search(x[i], 9)) for i, found in enumerate(batch))
+    assert sum(i in found for i, found in enumerate(batch)) > 590  # a row finds itself
+
+
+def test_exact_nearest_rows_are_the_k_most_similar_in_order():
+    rng = np.random.RandomState(4)
+    x = grouping.unit_rows(rng.randn(300, 16))
+    rows = grouping.nearest_rows(x, 5, exact_max=1000)
+    sims = x @ x.T
+    for i, found in enumerate(rows):
+        assert found == [int(j) for j in np.argsort(-sims[i], kind="stable")[:6]]
+
+
 # --- fixed targets, twins and redirects ---------------------------------------------------
 
 

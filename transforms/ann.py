@@ -1,12 +1,15 @@
 """Approximate nearest-neighbour search over idea centroids (usearch HNSW, inner product).
 
 Used by grouping once there are many ideas, so a new suggestion is compared with a few
-candidate ideas instead of all of them; the caller re-ranks the candidates exactly. Built and
-searched on one thread, in a fixed order, so a rerun over the same input gives the same
-candidates. A moved centroid is removed and re-added under a fresh key.
+candidate ideas instead of all of them; the caller re-ranks the candidates exactly. Built on
+one thread, in a fixed order, so a rerun over the same input gives the same graph and the
+same candidates (a batch search runs on every core: searching only reads the graph). A moved
+centroid is removed and re-added under a fresh key.
 """
 
 from __future__ import annotations
+
+import os
 
 import numpy as np
 
@@ -57,6 +60,24 @@ class CentroidIndex:
         self._index.add(key, np.asarray(vector, dtype=np.float32), threads=1)
         self._key_of[position] = key
         self._position_of[key] = position
+
+    def search_many(self, vectors: np.ndarray, count: int) -> list[np.ndarray]:
+        """``search`` for each row of ``vectors``, in one call on every core: a search only
+        reads the graph, so it finds the same candidates on any number of threads."""
+        if not self._key_of or not len(vectors):
+            return [np.zeros(0, dtype=np.int64) for _ in range(len(vectors))]
+        matches = self._index.search(
+            np.ascontiguousarray(vectors, dtype=np.float32),
+            min(count, len(self._key_of)),
+            threads=len(os.sched_getaffinity(0)),
+        )
+        out = []
+        for keys, found in zip(matches.keys, matches.counts, strict=True):
+            positions = {
+                self._position_of[int(k)] for k in keys[:found] if int(k) in self._position_of
+            }
+            out.append(np.asarray(sorted(positions), dtype=np.int64))
+        return out
 
     def search(self, vector: np.ndarray, count: int) -> np.ndarray:
         if not self._key_of:

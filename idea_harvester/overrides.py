@@ -65,7 +65,7 @@ def _refresh(con: duckdb.DuckDBPyConnection, model_id: str, idea_ids: set[str]) 
         "WHERE m.idea_id = core.ideas.idea_id) WHERE idea_id IN (SELECT unnest(?::VARCHAR[]))",
         [sorted(idea_ids)],
     )
-    refresh_representatives(con, idea_ids)
+    refresh_representatives(con, idea_ids, space)
 
 
 def _pair(a: str, b: str) -> tuple[str, str]:

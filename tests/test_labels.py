@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from transforms.labels import idea_label, request_core, request_focus_text
+from transforms.labels import idea_label, points_back, request_core, request_focus_text
 
 
 @pytest.mark.parametrize(
@@ -128,3 +128,18 @@ def test_request_focus_strips_each_sentence_of_a_suggestion_with_context():
     assert request_focus_text(text) == (
         "Why is there no spell check in French? it to the Windows app?"
     )
+
+
+@pytest.mark.parametrize(
+    ("label", "expected"),
+    [
+        ("S'ils étaient transcrits automatiquement en texte", True),
+        ("It should sync too", True),
+        ("Ils devraient être synchronisés", True),
+        ("Italic text in titles", False),
+        ("Theme for the web app", False),
+        ("Transcription automatique des notes vocales", False),
+    ],
+)
+def test_a_label_that_opens_with_a_pronoun_points_back(label, expected):
+    assert points_back(label) is expected

@@ -6,6 +6,7 @@ id, then the enrich step's grouping runs on them, as it does after segmentation.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -376,3 +377,34 @@ def _help(cli, command: str) -> str:
     with contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):
         cli.main([command, "--help"])
     return out.getvalue()
+
+
+# --- representatives and labels -----------------------------------------------------------
+
+
+def _label(con, idea_id: str) -> str:
+    return con.execute("SELECT label FROM core.ideas WHERE idea_id = ?", [idea_id]).fetchone()[0]
+
+
+def test_the_most_typical_member_names_the_idea_unless_its_label_points_back(tmp_path):
+    with connect(tmp_path / "w.duckdb") as con:
+        add(con, "a1", "Sync notes over my home network.", vec(1, 0.2, 0), 0)
+        add(con, "a2", "It should sync over the home network too.", vec(1, 0, 0), 1)  # centre
+        add(con, "a3", "Local network sync for my notes.", vec(1, -0.2, 0), 2)
+        enrich._group_new_suggestions(con, enrich_settings())
+        assert len(set(ideas_of(con).values())) == 1
+        # a2 is the most typical, but "It should sync ..." points back: a1, as typical
+        # within the margin (and the older of the two), names the idea.
+        assert _label(con, idea_id_for("a1")) == "Sync notes over my home network"
+
+
+def test_a_far_less_typical_member_does_not_replace_one_that_points_back(tmp_path):
+    with connect(tmp_path / "w.duckdb") as con:
+        add(con, "b1", "Sync notes over my home network.", vec(1, 1.2, 0), 0)
+        add(con, "b2", "It should sync over the home network too.", vec(1, 0.1, 0), 1)
+        add(con, "b3", "It would sync on the local network.", vec(1, -0.1, 0), 2)
+        loose = dataclasses.replace(enrich_settings(), idea_similarity=0.5)
+        enrich._group_new_suggestions(con, loose)
+        assert len(set(ideas_of(con).values())) == 1
+        # b1 is 0.14 less typical than b2 (margin 0.1): the most typical member stays
+        assert _label(con, idea_id_for("b1")) == "It should sync over the home network too"

@@ -20,7 +20,7 @@ import pyarrow as pa
 from connectors.base import sha1_hex
 from transforms import embeddings, grouping, idea_store
 from transforms.classifier import load_classifier
-from transforms.labels import idea_label
+from transforms.labels import idea_label, points_back
 from transforms.language import detect_language_with_context
 from transforms.suggestions import detect_suggestion, refers_back
 from transforms.text import html_to_text, split_sentences, text_hash
@@ -568,42 +568,66 @@ def _group_new_suggestions(con: duckdb.DuckDBPyConnection, s: EnrichSettings) ->
             [s.model_id],
         )
     idea_store.recompute_centroids(con, s.model_id, space, touched)
-    refresh_representatives(con, touched)
+    refresh_representatives(con, touched, space)
     return len(new), sum(a.is_new_idea for a in assignments)
 
 
-def refresh_representatives(con: duckdb.DuckDBPyConnection, idea_ids: set[str]) -> None:
-    """The representative of an idea is its member closest to the centroid; the idea's label
-    is cut from it."""
-    con.execute(
+#: A representative may be this much less typical (average cosine to the idea's members, in
+#: the grouping space) than the most typical member when its label stands on its own.
+REPRESENTATIVE_MARGIN = 0.1
+
+
+def refresh_representatives(
+    con: duckdb.DuckDBPyConnection, idea_ids: set[str], space: grouping.GroupingSpace
+) -> None:
+    """The representative of an idea is its most typical member: the closest to the idea's
+    centre in the grouping space (``space``, where the idea's centroid was just recomputed),
+    i.e. the highest average cosine to the other members. A member whose label only points
+    back ("S'ils étaient transcrits ...", "It should sync too") gives way to one at most
+    ``REPRESENTATIVE_MARGIN`` less typical whose label stands on its own. The idea's label is
+    cut from the representative."""
+    if not idea_ids:
+        return
+    rows = con.execute(
         """
-        UPDATE core.ideas SET representative_sentence_id = best.sentence_id
-        FROM (
-            SELECT m.idea_id, m.sentence_id
-            FROM core.mentions m
-            JOIN core.ideas i USING (idea_id)
-            JOIN core.suggestions g USING (sentence_id)
-            JOIN core.embeddings e ON e.text_hash = g.text_hash AND e.model_id = i.model_id
-            WHERE m.idea_id IN (SELECT unnest(?::VARCHAR[]))
-            QUALIFY row_number() OVER (
-                PARTITION BY m.idea_id
-                ORDER BY list_dot_product(e.embedding, i.centroid) DESC, m.sentence_id) = 1
-        ) AS best
-        WHERE core.ideas.idea_id = best.idea_id
+        SELECT m.idea_id, m.sentence_id, g.suggestion_text, e.embedding, c.grouping_centroid
+        FROM core.mentions m
+        JOIN core.ideas i USING (idea_id)
+        JOIN core.idea_centroids c USING (idea_id)
+        JOIN core.suggestions g USING (sentence_id)
+        JOIN core.embeddings e ON e.text_hash = g.text_hash AND e.model_id = i.model_id
+        WHERE m.idea_id IN (SELECT unnest(?::VARCHAR[]))
+        ORDER BY m.idea_id, m.sentence_id
         """,
         [sorted(idea_ids)],
-    )
-    representatives = idea_store.representative_texts(con, idea_ids)
-    labels = pa.table(
+    ).fetchall()
+    if not rows:
+        return
+    projected = space.project(np.asarray([r[3] for r in rows], dtype=np.float32))
+    typical = (projected * np.asarray([r[4] for r in rows], dtype=np.float32)).sum(axis=1)
+    members: dict[str, list[tuple[float, str, str]]] = {}
+    for row, sim in zip(rows, typical.tolist(), strict=True):
+        members.setdefault(row[0], []).append((sim, row[1], idea_label(row[2])))
+    chosen: dict[str, tuple[str, str]] = {}
+    for idea_id, found in members.items():
+        found.sort(key=lambda m: (-m[0], m[1]))  # most typical first, then by sentence id
+        best = found[0][0]
+        _, sentence_id, label = next(
+            (m for m in found if m[0] >= best - REPRESENTATIVE_MARGIN and not points_back(m[2])),
+            found[0],
+        )
+        chosen[idea_id] = (sentence_id, label)
+    table = pa.table(
         {
-            "idea_id": list(representatives),
-            "label": [idea_label(text) for text in representatives.values()],
+            "idea_id": list(chosen),
+            "sentence_id": [v[0] for v in chosen.values()],
+            "label": [v[1] for v in chosen.values()],
         }
     )
-    with arrow_view(con, "_idea_labels", labels):
+    with arrow_view(con, "_representatives", table):
         con.execute(
-            "UPDATE core.ideas SET label = l.label FROM _idea_labels l "
-            "WHERE core.ideas.idea_id = l.idea_id"
+            "UPDATE core.ideas SET representative_sentence_id = r.sentence_id, label = r.label "
+            "FROM _representatives r WHERE core.ideas.idea_id = r.idea_id"
         )
 
 
@@ -640,7 +664,7 @@ def adopt_ideas_of_other_models(
     con.execute("UPDATE core.ideas SET model_id = ? WHERE model_id <> ?", [s.model_id, s.model_id])
     space = idea_store.active_space(con, s.model_id, idea_store.defaults(s.grouping))
     idea_store.recompute_centroids(con, s.model_id, space, idea_ids)
-    refresh_representatives(con, idea_ids)
+    refresh_representatives(con, idea_ids, space)
     listed = ", ".join(f"{len(ids)} from {model}" for model, ids in moved)
     log.warning(
         "grouping key changed to %s: %s ideas (%s) now live in its space, with the same "

@@ -155,3 +155,17 @@ def idea_label(text: str, max_words: int = 8) -> str:
         words = " ".join(text.split()).rstrip(".!?…").split()
     short = " ".join(words[:max_words]) + ("…" if len(words) > max_words else "")
     return short[:1].upper() + short[1:]
+
+
+#: A label that opens with a pronoun pointing back to an earlier sentence.
+_POINTS_BACK = re.compile(
+    r"^(?:it|its|they|them|their|il|ils|elle|elles|ça|cela|ceci"
+    r"|s" + _APOS + r"ils?|s" + _APOS + r"elles?|qu" + _APOS + r"ils?)\b",
+    re.IGNORECASE,
+)
+
+
+def points_back(label: str) -> bool:
+    """Whether a label only makes sense after the sentence before it ("S'ils étaient
+    transcrits automatiquement", "They should sync too")."""
+    return bool(_POINTS_BACK.match(label))

@@ -1,4 +1,6 @@
--- 009: suggestions are grouped on request-focused vectors, stored under a grouping key.
+-- 009: suggestions are grouped on request-focused vectors, stored under a grouping key; representatives are chosen in the grouping space.
 COMMENT ON COLUMN core.embeddings.model_id IS 'Embedding model that produced the vector. For suggestion texts, the grouping key: the model name plus "+request-focus" when grouping.request_focus is on (the default), for the normalised mean of the text''s embedding and the embedding of the text without its request wording ("Could you add a week view?" -> "week view?").';
 COMMENT ON COLUMN core.ideas.model_id IS 'Grouping key (core.embeddings.model_id) whose space the centroid lives in. When the configured key changes, enrich moves every idea to the new key (same members and ids, centroids recomputed).';
 COMMENT ON COLUMN core.grouping_spaces.model_id IS 'Grouping key the space belongs to (core.embeddings.model_id).';
+COMMENT ON COLUMN core.ideas.representative_sentence_id IS 'The most typical member (highest average cosine to the other members in the grouping space), quoted on dashboards; a member whose label opens with a pronoun pointing back ("S''ils étaient ...") gives way to one at most 0.1 less typical.';
+COMMENT ON COLUMN marts.top_ideas.representative_quote IS 'The idea''s most typical member suggestion (see core.ideas.representative_sentence_id), as users wrote it.';

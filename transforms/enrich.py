@@ -588,35 +588,49 @@ def refresh_representatives(
     cut from the representative."""
     if not idea_ids:
         return
-    rows = con.execute(
+    members = con.sql(
         """
-        SELECT m.idea_id, m.sentence_id, g.suggestion_text, e.embedding, c.grouping_centroid
+        SELECT m.idea_id, m.sentence_id, g.suggestion_text, e.embedding
         FROM core.mentions m
         JOIN core.ideas i USING (idea_id)
-        JOIN core.idea_centroids c USING (idea_id)
         JOIN core.suggestions g USING (sentence_id)
         JOIN core.embeddings e ON e.text_hash = g.text_hash AND e.model_id = i.model_id
         WHERE m.idea_id IN (SELECT unnest(?::VARCHAR[]))
         ORDER BY m.idea_id, m.sentence_id
         """,
-        [sorted(idea_ids)],
-    ).fetchall()
-    if not rows:
+        params=[sorted(idea_ids)],
+    ).to_arrow_table()
+    if not members.num_rows:
         return
-    projected = space.project(np.asarray([r[3] for r in rows], dtype=np.float32))
-    typical = (projected * np.asarray([r[4] for r in rows], dtype=np.float32)).sum(axis=1)
-    members: dict[str, list[tuple[float, str, str]]] = {}
-    for row, sim in zip(rows, typical.tolist(), strict=True):
-        members.setdefault(row[0], []).append((sim, row[1], idea_label(row[2])))
+    centres = dict(
+        con.execute(
+            "SELECT idea_id, grouping_centroid FROM core.idea_centroids "
+            "WHERE idea_id IN (SELECT unnest(?::VARCHAR[]))",
+            [sorted(idea_ids)],
+        ).fetchall()
+    )
+    owner = members.column("idea_id").to_pylist()
+    sentence_ids = members.column("sentence_id").to_pylist()
+    texts = members.column("suggestion_text")
+    vectors = members.column("embedding").combine_chunks()
+    raw = vectors.flatten().to_numpy().reshape(len(vectors), -1)
+    typical = (space.project(raw) * np.stack([centres[i] for i in owner])).sum(axis=1)
+    rows_of: dict[str, list[int]] = {}
+    for row, idea_id in enumerate(owner):
+        rows_of.setdefault(idea_id, []).append(row)
     chosen: dict[str, tuple[str, str]] = {}
-    for idea_id, found in members.items():
-        found.sort(key=lambda m: (-m[0], m[1]))  # most typical first, then by sentence id
-        best = found[0][0]
-        _, sentence_id, label = next(
-            (m for m in found if m[0] >= best - REPRESENTATIVE_MARGIN and not points_back(m[2])),
-            found[0],
-        )
-        chosen[idea_id] = (sentence_id, label)
+    for idea_id, rows in rows_of.items():
+        rows.sort(key=lambda r: (-typical[r], sentence_ids[r]))  # most typical first
+        pick = None  # labels are cut lazily: most ideas stop at their first member
+        for r in rows:
+            if typical[r] < typical[rows[0]] - REPRESENTATIVE_MARGIN:
+                break
+            label = idea_label(texts[r].as_py())
+            if pick is None or not points_back(label):
+                pick = (sentence_ids[r], label)  # the most typical, or one standing alone
+            if not points_back(label):
+                break
+        chosen[idea_id] = pick
     table = pa.table(
         {
             "idea_id": list(chosen),

@@ -53,21 +53,23 @@ def main() -> None:
     ctx = RunContext.now()
     quiet = lambda message: None  # noqa: E731
 
-    timings: list[tuple[str, float, int, str]] = []
+    timings: list[tuple[str, float, int, str, float]] = []  # ..., peak MB so far
 
     t = time.perf_counter()
     fetched = sum(steps.fetch_source(settings, s["name"], ctx)["count_items"] for s in sources)
-    timings.append(("fetch + land", time.perf_counter() - t, fetched, "items"))
+    timings.append(("fetch + land", time.perf_counter() - t, fetched, "items", _peak_mb()))
 
     t = time.perf_counter()
     loaded = steps.load(settings, ctx)["items_upserted"]
-    timings.append(("load", time.perf_counter() - t, loaded, "items"))
+    timings.append(("load", time.perf_counter() - t, loaded, "items", _peak_mb()))
 
     from transforms.embeddings import load_model
 
     t = time.perf_counter()
     load_model(settings.model.embedding_model)
-    timings.append(("model load (once per process)", time.perf_counter() - t, 1, "model"))
+    timings.append(
+        ("model load (once per process)", time.perf_counter() - t, 1, "model", _peak_mb())
+    )
 
     t = time.perf_counter()
     counts = steps.enrich(settings, ctx, progress=quiet)
@@ -77,14 +79,15 @@ def main() -> None:
             time.perf_counter() - t,
             counts["items_segmented"],
             "items",
+            _peak_mb(),
         )
     )
     t = time.perf_counter()
     steps.build_marts(settings, ctx)
-    timings.append(("marts", time.perf_counter() - t, loaded, "items"))
+    timings.append(("marts", time.perf_counter() - t, loaded, "items", _peak_mb()))
     t = time.perf_counter()
     steps.publish(settings, ctx)
-    timings.append(("publish dashboard", time.perf_counter() - t, loaded, "items"))
+    timings.append(("publish dashboard", time.perf_counter() - t, loaded, "items", _peak_mb()))
 
     db = settings.warehouse
     print(
@@ -94,9 +97,9 @@ def main() -> None:
         f"texts embedded {counts['texts_embedded']}, "
         f"ideas {_count(db, 'SELECT count(*) FROM core.ideas')}"
     )
-    print(f"{'stage':40} {'seconds':>8} {'per second':>12}")
-    for name, seconds, n, unit in timings:
-        print(f"{name:40} {seconds:8.2f} {n / seconds:9.0f} {unit}/s")
+    print(f"{'stage':40} {'seconds':>8} {'per second':>12} {'peak MB so far':>15}")
+    for name, seconds, n, unit, peak in timings:
+        print(f"{name:40} {seconds:8.2f} {n / seconds:9.0f} {unit}/s {peak:15.0f}")
     print(f"peak RSS: {_peak_mb():.0f} MB")
 
 

@@ -222,12 +222,13 @@ def _cached_embedder(
         known: dict[str, np.ndarray] = {}
         wanted = pa.table({"text_hash": sorted(set(hashes))})
         with arrow_view(con, "_wanted_hashes", wanted):
-            for h, vector in con.execute(
+            cached = con.execute(
                 "SELECT e.text_hash, e.embedding FROM core.embeddings e "
                 "JOIN _wanted_hashes w USING (text_hash) WHERE e.model_id = ?",
                 [model_id],
-            ).fetchall():
-                known[h] = np.asarray(vector, dtype=np.float32)
+            ).fetchnumpy()
+        for h, vector in zip(cached["text_hash"].tolist(), cached["embedding"], strict=True):
+            known[h] = np.asarray(vector, dtype=np.float32)
         missing: dict[str, str] = {}
         for h, t in zip(hashes, texts, strict=True):
             if h not in known:
@@ -479,13 +480,14 @@ def _group_new_suggestions(con: duckdb.DuckDBPyConnection, s: EnrichSettings) ->
     space, joining one or founding new ones (the oldest suggestion of a new idea founds it)."""
     new = con.execute(
         """
-        SELECT g.sentence_id, e.embedding, r.source_name, r.channel, r.author,
+        SELECT g.sentence_id, r.source_name, r.channel, r.author,
                coalesce(r.published_at, r.fetched_at) AS mentioned_at, r.url, g.language,
                g.item_id, g.suggestion_text, g.text_hash
         FROM core.suggestions g
         JOIN raw.items r USING (item_id)
-        JOIN core.embeddings e ON e.text_hash = g.text_hash AND e.model_id = ?
         WHERE NOT EXISTS (SELECT 1 FROM core.mentions m WHERE m.sentence_id = g.sentence_id)
+          AND EXISTS (SELECT 1 FROM core.embeddings e
+                      WHERE e.text_hash = g.text_hash AND e.model_id = ?)
         ORDER BY mentioned_at, g.sentence_id
         """,
         [s.model_id],
@@ -501,7 +503,7 @@ def _group_new_suggestions(con: duckdb.DuckDBPyConnection, s: EnrichSettings) ->
     space = idea_store.active_space(con, s.model_id, gs)
     index = idea_store.load_index(con, s.model_id, space, gs)
     keys = [row[0] for row in new]
-    vectors = space.project(np.asarray([row[1] for row in new], dtype=np.float32))
+    vectors = space.project(idea_store.embeddings_of(con, s.model_id, [row[9] for row in new]))
     fixed: dict[str, str] = {}
     twins: dict[str, str] = {}
     bands: list[list[str]] = []
@@ -509,8 +511,8 @@ def _group_new_suggestions(con: duckdb.DuckDBPyConnection, s: EnrichSettings) ->
         fixed, twins, bands = idea_store.near_duplicate_twins(
             con,
             keys,
+            [row[8] for row in new],
             [row[9] for row in new],
-            [row[10] for row in new],
             gs.near_duplicate_jaccard,
         )
     fixed.update(idea_store.pinned(con, keys))  # an analyst's move wins over a twin
@@ -527,13 +529,13 @@ def _group_new_suggestions(con: duckdb.DuckDBPyConnection, s: EnrichSettings) ->
         {
             "sentence_id": keys,
             "idea_id": [a.idea_id for a in assignments],
-            "item_id": [row[8] for row in new],
-            "source_name": [row[2] for row in new],
-            "channel": [row[3] for row in new],
-            "author": [row[4] for row in new],
-            "mentioned_at": [row[5] for row in new],
-            "url": [row[6] for row in new],
-            "language": [row[7] for row in new],
+            "item_id": [row[7] for row in new],
+            "source_name": [row[1] for row in new],
+            "channel": [row[2] for row in new],
+            "author": [row[3] for row in new],
+            "mentioned_at": [row[4] for row in new],
+            "url": [row[5] for row in new],
+            "language": [row[6] for row in new],
             "similarity": [round(a.similarity, 6) for a in assignments],
         }
     )
@@ -588,19 +590,18 @@ def refresh_representatives(
     cut from the representative."""
     if not idea_ids:
         return
-    members = con.sql(
+    members = con.execute(
         """
-        SELECT m.idea_id, m.sentence_id, g.suggestion_text, e.embedding
+        SELECT m.idea_id, m.sentence_id, g.suggestion_text, g.text_hash, i.model_id
         FROM core.mentions m
         JOIN core.ideas i USING (idea_id)
         JOIN core.suggestions g USING (sentence_id)
-        JOIN core.embeddings e ON e.text_hash = g.text_hash AND e.model_id = i.model_id
         WHERE m.idea_id IN (SELECT unnest(?::VARCHAR[]))
         ORDER BY m.idea_id, m.sentence_id
         """,
-        params=[sorted(idea_ids)],
-    ).to_arrow_table()
-    if not members.num_rows:
+        [sorted(idea_ids)],
+    ).fetchnumpy()
+    if not len(members["idea_id"]):
         return
     centres = dict(
         con.execute(
@@ -609,11 +610,11 @@ def refresh_representatives(
             [sorted(idea_ids)],
         ).fetchall()
     )
-    owner = members.column("idea_id").to_pylist()
-    sentence_ids = members.column("sentence_id").to_pylist()
-    texts = members.column("suggestion_text")
-    vectors = members.column("embedding").combine_chunks()
-    raw = vectors.flatten().to_numpy().reshape(len(vectors), -1)
+    owner = members["idea_id"].tolist()
+    sentence_ids = members["sentence_id"].tolist()
+    texts = members["suggestion_text"]
+    (model_id,) = set(members["model_id"].tolist())  # ideas are moved to one key first
+    raw = idea_store.embeddings_of(con, model_id, members["text_hash"].tolist())
     typical = (space.project(raw) * np.stack([centres[i] for i in owner])).sum(axis=1)
     rows_of: dict[str, list[int]] = {}
     for row, idea_id in enumerate(owner):
@@ -625,7 +626,7 @@ def refresh_representatives(
         for r in rows:
             if typical[r] < typical[rows[0]] - REPRESENTATIVE_MARGIN:
                 break
-            label = idea_label(texts[r].as_py())
+            label = idea_label(str(texts[r]))
             if pick is None or not points_back(label):
                 pick = (sentence_ids[r], label)  # the most typical, or one standing alone
             if not points_back(label):

@@ -271,13 +271,21 @@ def test_500_then_success_is_retried(server):
     assert statuses == [500] + [200] * len(sub.submissions)
 
 
-def test_a_persistent_5xx_is_an_error_after_bounded_retries(server):
+def test_a_persistent_5xx_is_an_error_after_bounded_retries(server, caplog):
     server.add(small_subreddit())
     server.fail(f"/r/{SUB}/new", 503, times=10)
-    with pytest.raises(SourceError) as err:
+    with (
+        caplog.at_level("WARNING", logger="connectors.reddit.api"),
+        pytest.raises(SourceError) as err,
+    ):
         run(source(server))
     assert err.value.kind == "http_status" and "503" in err.value.message
-    assert len(server.requests_to(f"/r/{SUB}/new")) == api.RETRY.max_attempts
+    # Every attempt reached the server, except one that a busy machine may lose before it
+    # does (the client logs it as a connection failure and retries it like a 5xx).
+    lost = [r for r in caplog.records if f"/r/{SUB}/new failed (connection)" in r.getMessage()]
+    answered = server.requests_to(f"/r/{SUB}/new")
+    assert len(answered) + len(lost) == api.RETRY.max_attempts
+    assert [r.status for r in answered] == [503] * len(answered) and len(answered) >= 2
 
 
 def test_rate_limit_headers_slow_the_client_down():

@@ -17,6 +17,7 @@ import re
 import unicodedata
 import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -42,6 +43,17 @@ def jaccard(a: set[int], b: set[int]) -> float:
     return len(a & b) / len(a | b) if a or b else 1.0
 
 
+@lru_cache(maxsize=8)
+def _coefficients(seed: int, num_perm: int) -> tuple[np.ndarray, np.ndarray]:
+    """The hash functions' coefficients (drawn once per process: drawing them per text cost
+    more than hashing it)."""
+    rng = np.random.RandomState(seed)
+    a = rng.randint(1, 2**31 - 1, size=num_perm).astype(np.uint64)
+    b = rng.randint(0, 2**31 - 1, size=num_perm).astype(np.uint64)
+    a.flags.writeable = b.flags.writeable = False
+    return a, b
+
+
 @dataclass(frozen=True)
 class MinHasher:
     bands: int = 16
@@ -54,10 +66,7 @@ class MinHasher:
         return self.bands * self.rows
 
     def _coefficients(self) -> tuple[np.ndarray, np.ndarray]:
-        rng = np.random.RandomState(self.seed)
-        a = rng.randint(1, 2**31 - 1, size=self.num_perm).astype(np.uint64)
-        b = rng.randint(0, 2**31 - 1, size=self.num_perm).astype(np.uint64)
-        return a, b
+        return _coefficients(self.seed, self.num_perm)
 
     def signature(self, shingle_set: set[int]) -> np.ndarray:
         if not shingle_set:
@@ -112,6 +121,8 @@ def find_twins(
             sim = jaccard(mine, shingled(cand))
             if sim >= best_sim and (best is None or sim > best_sim):
                 best, best_sim = cand, sim
+                if sim == 1.0:  # nothing beats it, and ties go to the smallest key
+                    break
         twins.append(best)
         keys_out.append(mine_bands)
         own = f"#{n}"

@@ -105,17 +105,22 @@ def _ideas_by_sentence(con) -> dict[str, str]:
     return dict(con.execute("SELECT sentence_id, idea_id FROM core.mentions").fetchall())
 
 
-def test_changing_the_embedding_model_moves_the_ideas_into_its_space(con, caplog):
-    """Ideas keep their members and ids across a change of model, and new suggestions join
-    them (this test module already has the real enrich on a real warehouse; the models are
-    the bundled ones)."""
+def _grouped_with_use(con) -> dict[str, str]:
+    """Enrich with USE alone (another grouping key than the default); the ideas it made."""
     use = Settings(
         warehouse="unused.duckdb",
         landing="unused",
         model={"embedding_model": "bundled:use-multilingual-v3"},
     )
     enrich.enrich(con, EnrichSettings.from_settings(use), progress=lambda m: None)
-    before = _ideas_by_sentence(con)
+    return _ideas_by_sentence(con)
+
+
+def test_changing_the_embedding_model_moves_the_ideas_into_its_space(con, caplog):
+    """Ideas keep their members and ids across a change of model, and new suggestions join
+    them (this test module already has the real enrich on a real warehouse; the models are
+    the bundled ones)."""
+    before = _grouped_with_use(con)
     _item(con, "later", "bo", "Please add a week view to the calendar app.")
     with caplog.at_level("WARNING", logger="transforms.enrich"):
         counts = enrich.enrich(con, _settings([]), progress=lambda m: None)  # the default model
@@ -160,13 +165,7 @@ def test_switching_request_focus_off_moves_the_ideas_too(con):
 def test_reconsolidation_after_a_change_of_model_moves_the_ideas_first(con):
     """The weekly reconsolidation may run before any enrich sees the new model: it embeds
     the suggestions under the new key and moves the ideas before refitting and merging."""
-    use = Settings(
-        warehouse="unused.duckdb",
-        landing="unused",
-        model={"embedding_model": "bundled:use-multilingual-v3"},
-    )
-    enrich.enrich(con, EnrichSettings.from_settings(use), progress=lambda m: None)
-    before = _ideas_by_sentence(con)
+    before = _grouped_with_use(con)
     default = Settings(  # the default model; no merge, so memberships can be compared
         warehouse="unused.duckdb",
         landing="unused",

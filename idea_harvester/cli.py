@@ -327,6 +327,23 @@ def cmd_sql(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_grouping_status(con, settings) -> None:
+    """The grouping key the config asks for, the keys the ideas live under, and the space."""
+    from transforms.embeddings import grouping_key
+
+    key = grouping_key(settings.model.embedding_model, settings.grouping.request_focus)
+    print(f"grouping key (config): {key}")
+    ideas = con.execute(
+        "SELECT i.model_id, count(*), any_value(s.space_source), any_value(s.count_fitted_on) "
+        "FROM core.ideas i LEFT JOIN core.grouping_spaces s USING (model_id) "
+        "WHERE i.count_members > 0 GROUP BY 1 ORDER BY 1"
+    ).fetchall()
+    for model_id, n, source, fitted_on in ideas:
+        space = f"{source} space fitted on {fitted_on}" if source else "no space stored"
+        later = "" if model_id == key else " (the next enrich moves them to the config's key)"
+        print(f"  {n} ideas under {model_id}: {space}{later}")
+
+
 def _print_warehouse_status(con, settings) -> None:
     from warehouse.db import schema_version
 
@@ -377,6 +394,7 @@ def _print_warehouse_status(con, settings) -> None:
     )
     counts = [(t, con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in tables]
     print_table(["table", "rows"], counts)
+    _print_grouping_status(con, settings)
     last_runs = con.execute(
         "SELECT run_id, step, finished_at, counts_json FROM meta.runs "
         "ORDER BY finished_at DESC LIMIT 5"

@@ -60,6 +60,7 @@ def test_status_lists_sources_and_counts(loaded, capsys):
     assert main(["--config", str(loaded), "status"]) == 0
     out = capsys.readouterr().out
     assert "forum" in out and "raw.items" in out and "marts.top_ideas" in out
+    assert "grouping key (config): bundled:use-e5-small+request-focus" in out
 
 
 def test_a_missing_config_is_a_clear_error(tmp_path, capsys):

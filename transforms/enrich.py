@@ -603,19 +603,23 @@ def refresh_representatives(
     ).fetchnumpy()
     if not len(members["idea_id"]):
         return
-    centres = dict(
-        con.execute(
-            "SELECT idea_id, grouping_centroid FROM core.idea_centroids "
-            "WHERE idea_id IN (SELECT unnest(?::VARCHAR[]))",
-            [sorted(idea_ids)],
-        ).fetchall()
-    )
+    keys = set(members["model_id"].tolist())
+    if len(keys) != 1:  # enrich and reconsolidation move every idea to one key first
+        raise ValueError(f"ideas of several grouping keys ({sorted(keys)}) in one space")
+    centres = con.execute(
+        "SELECT idea_id, grouping_centroid FROM core.idea_centroids "
+        "WHERE idea_id IN (SELECT unnest(?::VARCHAR[]))",
+        [sorted(idea_ids)],
+    ).fetchnumpy()
+    centre_row = {idea_id: n for n, idea_id in enumerate(centres["idea_id"].tolist())}
     owner = members["idea_id"].tolist()
     sentence_ids = members["sentence_id"].tolist()
     texts = members["suggestion_text"]
-    (model_id,) = set(members["model_id"].tolist())  # ideas are moved to one key first
-    raw = idea_store.embeddings_of(con, model_id, members["text_hash"].tolist())
-    typical = (space.project(raw) * np.stack([centres[i] for i in owner])).sum(axis=1)
+    raw = idea_store.embeddings_of(con, keys.pop(), members["text_hash"].tolist())
+    centre_of_row = idea_store.vector_rows(centres["grouping_centroid"])[
+        [centre_row[i] for i in owner]
+    ]
+    typical = (space.project(raw) * centre_of_row).sum(axis=1)
     rows_of: dict[str, list[int]] = {}
     for row, idea_id in enumerate(owner):
         rows_of.setdefault(idea_id, []).append(row)

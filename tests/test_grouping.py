@@ -195,6 +195,26 @@ def test_a_batch_search_finds_what_one_search_per_row_finds():
     assert sum(i in found for i, found in enumerate(batch)) > 590  # a row finds itself
 
 
+@pytest.mark.parametrize("linkage", ["average", "centroid"])
+def test_linkage_rows_match_linkage_vector(linkage):
+    rng = np.random.RandomState(5)
+    total, size = rng.randn(7, 6), rng.randint(1, 5, 7).astype(float)
+    rows = grouping.linkage_rows(total, size, linkage)
+    for t, n, row in zip(total, size, rows, strict=True):
+        assert np.allclose(row, grouping.linkage_vector(t, n, linkage))
+
+
+def test_nearest_ideas_in_a_batch_match_one_search_per_vector():
+    rng = np.random.RandomState(6)
+    index = IdeaIndex()
+    assign(index, [f"k{i:03d}" for i in range(120)], grouping.unit_rows(rng.randn(120, 8)), 0.99)
+    queries = grouping.unit_rows(rng.randn(30, 8))
+    batch = index.nearest_ideas_many(queries, 5)
+    assert batch == [index.nearest_ideas(q, 5) for q in queries]
+    sims = index._centroids() @ queries[0]
+    assert batch[0] == [int(j) for j in np.argsort(-sims, kind="stable")[:5]]
+
+
 def test_exact_nearest_rows_are_the_k_most_similar_in_order():
     rng = np.random.RandomState(4)
     x = grouping.unit_rows(rng.randn(300, 16))

@@ -226,15 +226,24 @@ class IdeaIndex:
         index's candidates above ``ann_min_ideas`` ideas."""
         if not self.ideas or k <= 0:
             return []
+        return self.nearest_ideas_many(np.atleast_2d(vector), k)[0]
+
+    def nearest_ideas_many(self, vectors: np.ndarray, k: int) -> list[list[int]]:
+        """``nearest_ideas`` for each row of ``vectors`` (blocked matrix products, or one
+        batch of HNSW searches)."""
+        if not self.ideas or k <= 0:
+            return [[] for _ in range(len(vectors))]
         matrix = self._centroids()
         if self.uses_ann:
             if self._ann is None:
                 self._ann = CentroidIndex(matrix.shape[1])
                 self._ann.add_all(matrix)
-            return [int(c) for c in self._ann.search(vector, max(k, self.ann_candidates))]
-        sims = matrix @ vector
-        k = min(k, len(sims))
-        return [int(c) for c in np.argsort(-sims, kind="stable")[:k]]
+            found = self._ann.search_many(vectors, max(k, self.ann_candidates))
+            return [[int(c) for c in row] for row in found]
+        out: list[list[int]] = []
+        for start in range(0, len(vectors), 1024):
+            out += top_k(vectors[start : start + 1024] @ matrix.T, k).tolist()
+        return out
 
     def add_member(self, position: int, vector: np.ndarray) -> None:
         idea = self.ideas[position]
@@ -274,6 +283,16 @@ def linkage_vector(total: np.ndarray, count: float, linkage: str) -> np.ndarray:
         return total / max(count, 1)
     if linkage == "centroid":
         return unit(total)
+    raise ValueError(f"unknown linkage {linkage!r}: use 'average' or 'centroid'")
+
+
+def linkage_rows(total: np.ndarray, size: np.ndarray, linkage: str) -> np.ndarray:
+    """``linkage_vector`` of many groups at once (rows of ``total``, entries of ``size``)."""
+    if linkage == "average":
+        return total / np.maximum(size, 1)[:, None]
+    if linkage == "centroid":
+        norms = np.linalg.norm(total, axis=1, keepdims=True)
+        return np.divide(total, norms, out=np.zeros_like(total), where=norms > 0)
     raise ValueError(f"unknown linkage {linkage!r}: use 'average' or 'centroid'")
 
 
@@ -374,7 +393,7 @@ def _group_batch(
     if not keys:
         return []
     x = np.stack(units).astype(np.float32)
-    nearest_ideas = [index.nearest_ideas(vec, neighbours) for vec in x]
+    nearest_ideas = index.nearest_ideas_many(x, neighbours)
     anchors = sorted({p for found in nearest_ideas for p in found})  # oldest ideas first
     a = len(anchors)
     slot = {p: n for n, p in enumerate(anchors)}
@@ -400,11 +419,10 @@ def _group_batch(
         )
         partners = {n: set() for n in range(a + len(keys))}
         nearest_groups = nearest_rows(directions, neighbours, exact_max)
-        for row, (g, found) in enumerate(zip(groups, nearest_groups, strict=True)):
+        ideas_near = index.nearest_ideas_many(directions, neighbours)
+        for g, found, near in zip(groups, nearest_groups, ideas_near, strict=True):
             partners[g].update(groups[j] for j in found)
-            partners[g].update(
-                slot[p] for p in index.nearest_ideas(directions[row], neighbours) if p in slot
-            )
+            partners[g].update(slot[p] for p in near if p in slot)
     out = []  # total[r], size[r]: the sum and count of group r (for r >= a, only new keys)
     for n, (key, vec) in enumerate(zip(keys, x, strict=True)):
         r = roots[a + n]
@@ -452,15 +470,19 @@ def nearest_rows(vectors: np.ndarray, k: int, exact_max: int) -> list[list[int]]
         return [[int(j) for j in found] for found in ann.search_many(vectors, k)]
     out: list[list[int]] = []
     for start in range(0, n, 1024):
-        sims = vectors[start : start + 1024] @ vectors.T
-        if k < n:  # the k best of each row (linear time), then those k in order
-            best = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-            order = np.argsort(-np.take_along_axis(sims, best, axis=1), axis=1, kind="stable")
-            best = np.take_along_axis(best, order, axis=1)
-        else:
-            best = np.argsort(-sims, axis=1, kind="stable")
-        out += best.tolist()
+        out += top_k(vectors[start : start + 1024] @ vectors.T, k).tolist()
     return out
+
+
+def top_k(sims: np.ndarray, k: int) -> np.ndarray:
+    """Column indices of each row's ``k`` largest values, largest first: a linear-time
+    partition, then a sort of those ``k`` only."""
+    k = min(k, sims.shape[1])
+    if k < sims.shape[1]:
+        best = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        order = np.argsort(-np.take_along_axis(sims, best, axis=1), axis=1, kind="stable")
+        return np.take_along_axis(best, order, axis=1)
+    return np.argsort(-sims, axis=1, kind="stable")
 
 
 def propose_merges(
@@ -548,12 +570,19 @@ def _agglomerate(
     def similarity(a: int, b: int) -> float:
         return float(key(a) @ key(b))
 
-    heap = [
-        (-sim, i, j)
-        for i in range(n)
-        for j in partners[i]
-        if i < j and (sim := similarity(i, j)) >= threshold
-    ]
+    def similarities(a: int, others: list[int]) -> np.ndarray:
+        """Linkage of group ``a`` to each of ``others``, in one product."""
+        return linkage_rows(total[others], size[others], linkage) @ key(a)
+
+    heap = []
+    for i in range(n):  # one product per node instead of one per candidate pair
+        later = sorted(j for j in partners[i] if j > i)
+        if later:
+            heap += [
+                (-sim, i, j)
+                for j, sim in zip(later, similarities(i, later).tolist(), strict=True)
+                if sim >= threshold
+            ]
     heapq.heapify(heap)
     group = list(range(n))  # union-find; the root is always the oldest (lowest position)
 
@@ -584,8 +613,11 @@ def _agglomerate(
         partners[survivor] = {root(p) for p in partners[survivor] | partners.pop(merged)}
         partners[survivor].discard(survivor)
         merges.append((merged, survivor, round(sim, 6)))
-        for other in partners[survivor]:
-            other_sim = similarity(survivor, other)
-            if other_sim >= threshold:
-                heapq.heappush(heap, (-other_sim, min(survivor, other), max(survivor, other)))
+        others = sorted(partners[survivor])
+        if others:
+            for other, other_sim in zip(
+                others, similarities(survivor, others).tolist(), strict=True
+            ):
+                if other_sim >= threshold:
+                    heapq.heappush(heap, (-other_sim, min(survivor, other), max(survivor, other)))
     return [root(i) for i in range(n)], merges

@@ -222,3 +222,16 @@ def test_grouping_keys_name_their_model_and_setting():
     key = grouping_key(QUALITY_MODEL)
     assert key == QUALITY_MODEL + "+request-focus" and grouping_key(key) == key
     assert grouping_key(key, request_focus=False) == QUALITY_MODEL == base_model(key)
+
+
+def test_request_focus_reports_progress_in_input_texts():
+    seen: list[tuple[int, int]] = []
+    texts = [f"Could you please add feature number {n}?" for n in range(70)]
+    encode(
+        grouping_key("bundled:use-multilingual-v3"),
+        texts,
+        batch_size=32,
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    assert seen[-1] == (70, 70) and all(total == 70 for _, total in seen)
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)

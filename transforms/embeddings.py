@@ -389,7 +389,11 @@ def encode(
         from transforms.labels import request_focus_text
 
         focus = [request_focus_text(t) for t in texts]  # a text without any stays itself
-        both = encode(base_model(model_name), [*texts, *focus], batch_size, progress, precision)
+        scaled = None  # progress in input texts, though each may be embedded twice
+        if progress is not None:
+            n = len(texts)
+            scaled = lambda done, total: progress(round(done * n / max(total, 1)), n)  # noqa: E731
+        both = encode(base_model(model_name), [*texts, *focus], batch_size, scaled, precision)
         return unit_rows(both[: len(texts)] + both[len(texts) :])
     model = load_model(model_name, precision)
     unique, inverse = distinct(texts)

@@ -215,6 +215,17 @@ def test_nearest_ideas_in_a_batch_match_one_search_per_vector():
     assert batch[0] == [int(j) for j in np.argsort(-sims, kind="stable")[:5]]
 
 
+def test_a_single_suggestion_groups_above_the_ann_threshold():
+    """usearch answers a one-row batch search differently from a bigger one."""
+    rng = np.random.RandomState(7)
+    index = IdeaIndex(ann_min_ideas=10, ann_candidates=8)
+    x = grouping.unit_rows(rng.randn(40, 16))
+    assign(index, [f"k{i:03d}" for i in range(40)], x, 0.99)
+    assert index.uses_ann
+    (out,) = assign(index, ["late"], x[:1] + 0.01, 0.9)
+    assert out.idea_id == idea_id_for("k000") and not out.is_new_idea
+
+
 def test_exact_nearest_rows_are_the_k_most_similar_in_order():
     rng = np.random.RandomState(4)
     x = grouping.unit_rows(rng.randn(300, 16))

@@ -71,11 +71,13 @@ class CentroidIndex:
             min(count, len(self._key_of)),
             threads=len(os.sched_getaffinity(0)),
         )
+        if len(vectors) == 1:  # usearch answers a single query with its hits only
+            hits = [matches.keys]
+        else:
+            hits = [keys[:found] for keys, found in zip(matches.keys, matches.counts, strict=True)]
         out = []
-        for keys, found in zip(matches.keys, matches.counts, strict=True):
-            positions = {
-                self._position_of[int(k)] for k in keys[:found] if int(k) in self._position_of
-            }
+        for keys in hits:
+            positions = {self._position_of[int(k)] for k in keys if int(k) in self._position_of}
             out.append(np.asarray(sorted(positions), dtype=np.int64))
         return out
 

@@ -236,7 +236,7 @@ def reconsolidate(
     # After a change of model or of grouping.request_focus, before any enrich: the ideas
     # move to the configured key first, and the refit sees vectors of that key only.
     enrich.embed_missing(con, s, progress)
-    enrich.adopt_ideas_of_other_models(con, s, progress)
+    enrich.adopt_ideas_of_other_models(con, s)
     space = idea_store.active_space(con, model_id, gs)
     refitted = False
     if gs.refit_on_reconsolidate and gs.components_removed > 0:

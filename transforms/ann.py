@@ -62,8 +62,9 @@ class CentroidIndex:
         self._position_of[key] = position
 
     def search_many(self, vectors: np.ndarray, count: int) -> list[np.ndarray]:
-        """``search`` for each row of ``vectors``, in one call on every core: a search only
-        reads the graph, so it finds the same candidates on any number of threads."""
+        """Candidate positions (sorted) for each row of ``vectors``, in one call on every
+        core: a search only reads the graph, so it finds the same candidates on any number
+        of threads."""
         if not self._key_of or not len(vectors):
             return [np.zeros(0, dtype=np.int64) for _ in range(len(vectors))]
         matches = self._index.search(
@@ -80,12 +81,3 @@ class CentroidIndex:
             positions = {self._position_of[int(k)] for k in keys if int(k) in self._position_of}
             out.append(np.asarray(sorted(positions), dtype=np.int64))
         return out
-
-    def search(self, vector: np.ndarray, count: int) -> np.ndarray:
-        if not self._key_of:
-            return np.zeros(0, dtype=np.int64)
-        matches = self._index.search(
-            np.asarray(vector, dtype=np.float32), min(count, len(self._key_of)), threads=1
-        )
-        positions = {self._position_of[int(k)] for k in matches.keys if int(k) in self._position_of}
-        return np.asarray(sorted(positions), dtype=np.int64)

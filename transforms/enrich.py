@@ -219,16 +219,8 @@ def _cached_embedder(
 
     def embed(texts: list[str]) -> np.ndarray:
         hashes = [text_hash(t) for t in texts]
-        known: dict[str, np.ndarray] = {}
-        wanted = pa.table({"text_hash": sorted(set(hashes))})
-        with arrow_view(con, "_wanted_hashes", wanted):
-            cached = con.execute(
-                "SELECT e.text_hash, e.embedding FROM core.embeddings e "
-                "JOIN _wanted_hashes w USING (text_hash) WHERE e.model_id = ?",
-                [model_id],
-            ).fetchnumpy()
-        for h, vector in zip(cached["text_hash"].tolist(), cached["embedding"], strict=True):
-            known[h] = np.asarray(vector, dtype=np.float32)
+        row_of, cached = idea_store.stored_embeddings(con, model_id, hashes)
+        known = {h: cached[n] for h, n in row_of.items()}
         missing: dict[str, str] = {}
         for h, t in zip(hashes, texts, strict=True):
             if h not in known:
@@ -623,19 +615,22 @@ def refresh_representatives(
     rows_of: dict[str, list[int]] = {}
     for row, idea_id in enumerate(owner):
         rows_of.setdefault(idea_id, []).append(row)
+
+    def labelled(row: int) -> tuple[str, str]:  # labels are cut only for candidates
+        return sentence_ids[row], idea_label(str(texts[row]))
+
     chosen: dict[str, tuple[str, str]] = {}
     for idea_id, rows in rows_of.items():
         rows.sort(key=lambda r: (-typical[r], sentence_ids[r]))  # most typical first
-        pick = None  # labels are cut lazily: most ideas stop at their first member
-        for r in rows:
-            if typical[r] < typical[rows[0]] - REPRESENTATIVE_MARGIN:
-                break
-            label = idea_label(str(texts[r]))
-            if pick is None or not points_back(label):
-                pick = (sentence_ids[r], label)  # the most typical, or one standing alone
-            if not points_back(label):
-                break
-        chosen[idea_id] = pick
+        chosen[idea_id] = labelled(rows[0])
+        if points_back(chosen[idea_id][1]):  # one nearly as typical that stands alone
+            floor = typical[rows[0]] - REPRESENTATIVE_MARGIN
+            for r in rows[1:]:
+                if typical[r] < floor:
+                    break
+                if not points_back((candidate := labelled(r))[1]):
+                    chosen[idea_id] = candidate
+                    break
     table = pa.table(
         {
             "idea_id": list(chosen),
@@ -662,9 +657,7 @@ def _recount_ideas(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def adopt_ideas_of_other_models(
-    con: duckdb.DuckDBPyConnection, s: EnrichSettings, progress: Progress = log.info
-) -> int:
+def adopt_ideas_of_other_models(con: duckdb.DuckDBPyConnection, s: EnrichSettings) -> int:
     """Ideas grouped under another grouping key (an earlier embedding model, or the other
     ``grouping.request_focus`` setting) move into the configured key's space: their members
     and ids stay, their centres are recomputed from the members' vectors under the configured
@@ -692,7 +685,6 @@ def adopt_ideas_of_other_models(
         len(idea_ids),
         listed,
     )
-    progress(f"moved {len(idea_ids)} ideas into the space of {s.model_id} ({listed})")
     return len(idea_ids)
 
 
@@ -703,7 +695,7 @@ def enrich(
     items, sentences = _segment_new_items(con, s, progress)
     progress(f"segmented {items} new or edited items into {sentences} sentences")
     embedded = embed_missing(con, s, progress)
-    adopted = adopt_ideas_of_other_models(con, s, progress)
+    adopted = adopt_ideas_of_other_models(con, s)
     grouped, new_ideas = _group_new_suggestions(con, s)
     _recount_ideas(con)
     progress(f"grouped {grouped} new suggestions ({new_ideas} new ideas)")

@@ -224,8 +224,6 @@ class IdeaIndex:
     def nearest_ideas(self, vector: np.ndarray, k: int) -> list[int]:
         """Positions of the (at most) ``k`` ideas nearest to ``vector``: exact, or the HNSW
         index's candidates above ``ann_min_ideas`` ideas."""
-        if not self.ideas or k <= 0:
-            return []
         return self.nearest_ideas_many(np.atleast_2d(vector), k)[0]
 
     def nearest_ideas_many(self, vectors: np.ndarray, k: int) -> list[list[int]]:
@@ -290,7 +288,7 @@ def linkage_rows(total: np.ndarray, size: np.ndarray, linkage: str) -> np.ndarra
     """``linkage_vector`` of many groups at once (rows of ``total``, entries of ``size``)."""
     if linkage == "average":
         return total / np.maximum(size, 1)[:, None]
-    if linkage == "centroid":
+    if linkage == "centroid":  # unit rows, in total's precision (unit_rows gives float32)
         norms = np.linalg.norm(total, axis=1, keepdims=True)
         return np.divide(total, norms, out=np.zeros_like(total), where=norms > 0)
     raise ValueError(f"unknown linkage {linkage!r}: use 'average' or 'centroid'")
@@ -414,9 +412,7 @@ def _group_batch(
         if not merges:
             break
         groups = sorted(set(roots[a:]))  # the groups holding keys (anchors may join them)
-        directions = unit_rows(
-            np.stack([linkage_vector(total[g], size[g], index.linkage) for g in groups])
-        )
+        directions = unit_rows(linkage_rows(total[groups], size[groups], index.linkage))
         partners = {n: set() for n in range(a + len(keys))}
         nearest_groups = nearest_rows(directions, neighbours, exact_max)
         ideas_near = index.nearest_ideas_many(directions, neighbours)

@@ -40,21 +40,26 @@ def vector_rows(column: np.ndarray) -> np.ndarray:
     return np.stack(column).astype(np.float32, copy=False)
 
 
-def embeddings_of(con: duckdb.DuckDBPyConnection, model_id: str, hashes: list[str]) -> np.ndarray:
-    """The stored vectors of ``hashes`` under ``model_id``, one row per hash in that order
-    (a KeyError names a hash never embedded). Queries join texts first and fetch each
-    distinct vector once here: joining the vectors into a query over every mention made
-    DuckDB hold about 1 GB for 7,560 mentions inside the enrich transaction."""
-    distinct = sorted(set(hashes))
+def stored_embeddings(
+    con: duckdb.DuckDBPyConnection, model_id: str, hashes: list[str]
+) -> tuple[dict[str, int], np.ndarray]:
+    """The vectors stored under ``model_id`` for those of ``hashes`` that have one: each
+    distinct hash's row, and the matrix. Queries join texts first and fetch each distinct
+    vector once here: joining the vectors into a query over every mention made DuckDB hold
+    about 1 GB for 7,560 mentions inside the enrich transaction."""
     found = con.execute(
         "SELECT text_hash, embedding FROM core.embeddings "
         "WHERE model_id = ? AND text_hash IN (SELECT unnest(?::VARCHAR[]))",
-        [model_id, distinct],
+        [model_id, sorted(set(hashes))],
     ).fetchnumpy()
     row_of = {h: n for n, h in enumerate(found["text_hash"].tolist())}
-    vectors = vector_rows(found["embedding"])
-    if not hashes:
-        return vectors
+    return row_of, vector_rows(found["embedding"])
+
+
+def embeddings_of(con: duckdb.DuckDBPyConnection, model_id: str, hashes: list[str]) -> np.ndarray:
+    """The stored vectors of ``hashes`` under ``model_id``, one row per hash in that order
+    (a KeyError names a hash never embedded)."""
+    row_of, vectors = stored_embeddings(con, model_id, hashes)
     return vectors[[row_of[h] for h in hashes]]
 
 

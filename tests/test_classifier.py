@@ -311,6 +311,10 @@ def test_label_records_a_correction_that_the_next_run_applies(loaded, capsys):
         # Saying that a feature exists is no request either.
         ("You can already export a single note as Markdown.", "en", True),
         ("C'est déjà possible depuis les réglages.", "fr", True),
+        # Nor is saying what a change would bring.
+        ("This would save developers a lot of time.", "en", True),
+        ("Ce serait top !", "fr", True),
+        ("It would be great if you added tags.", "en", False),
     ],
 )
 def test_questions_for_information_are_marked_like_how_to_questions(

@@ -231,6 +231,47 @@ def test_saying_a_feature_already_exists_is_negative_evidence(sentence, language
     assert "already possible" in negatives and not positives
 
 
+@pytest.mark.parametrize(
+    ("sentence", "language", "rule"),
+    [
+        ("This would allow apps to keep playing music in background.", "en", "benefit statement"),
+        ("It will save us a lot of time every week.", "en", "benefit statement"),
+        ("And that would make sharing with my team much simpler.", "en", "benefit statement"),
+        ("That would be awesome!", "en", "approval only"),
+        ("Cela permettrait de gagner beaucoup de temps.", "fr", "benefit statement"),
+        ("Ça nous éviterait bien des allers-retours.", "fr", "benefit statement"),
+        ("Ce serait vraiment génial !", "fr", "approval only"),
+    ],
+)
+def test_what_a_change_would_bring_is_not_itself_a_request(sentence, language, rule) -> None:
+    positives, negatives = cue_evidence(sentence, language)
+    assert rule in negatives
+    assert not positives  # the weak cues written for "It would help if ..." no longer count
+    assert not detect_suggestion(sentence, language).is_suggestion
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language"),
+    [
+        ("It would help if the editor had a word count.", "en"),
+        ("It would be great if you added tags.", "en"),
+        ("It would make sense to have an offline mode.", "en"),
+        ("Ce serait bien de pouvoir exporter en Markdown.", "fr"),
+        ("Ça aiderait si on pouvait trier par date.", "fr"),
+    ],
+)
+def test_asking_with_it_would_is_still_a_request(sentence, language) -> None:
+    positives, negatives = cue_evidence(sentence, language)
+    assert positives
+    assert not {"benefit statement", "approval only"} & negatives.keys()
+
+
+def test_a_strong_cue_outweighs_a_benefit_statement() -> None:
+    positives, negatives = cue_evidence("This would allow offline work, so please add it.", "en")
+    assert "benefit statement" in negatives
+    assert "please add" in positives
+
+
 def test_a_request_that_mentions_another_platform_is_still_a_request() -> None:
     verdict = detect_suggestion("Please add a dark mode, there is already one on mobile.", "en")
     assert verdict.is_suggestion

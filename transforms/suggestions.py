@@ -16,6 +16,13 @@ from functools import lru_cache
 __all__ = ["SUGGESTION_THRESHOLD", "SuggestionVerdict", "detect_suggestion", "normalize_cues"]
 
 SUGGESTION_THRESHOLD = 0.5
+#: The negative rule for what a change would bring ("This would save us time."), and the
+#: weight a positive cue needs to outweigh it.
+BENEFIT = "benefit statement"
+STRONG_CUE = 0.8
+#: A sentence that only approves of a change named before it ("That would be awesome!"): no
+#: cue in it counts.
+APPROVAL_ONLY = "approval only"
 
 
 @dataclass(frozen=True)
@@ -420,6 +427,25 @@ _EN_RULES: tuple[_Rule, ...] = (
 
 _EN_NEGATIVE: tuple[_Rule, ...] = (
     _rule(
+        # What a change would bring, said after the request: "This would allow apps to ...",
+        # "It will save us a lot of time." Not "It would help if ..." or "It would make sense
+        # to ...", which ask.
+        BENEFIT,
+        r"^(?:(?:and|so|then|also|plus|but|ideally)[,]? )*(?:it|this|that|which)(?: would"
+        r"|'d| will| could| might)(?: \w+ly| also| even| only| then| in turn)? (?!be\b"
+        r"|have\b|need\b|make sense\b|require)\w+\b(?! if\b| to have\b)",
+        0.5,
+    ),
+    _rule(
+        # The whole sentence approves of a change named before it: "That would be awesome!"
+        APPROVAL_ONLY,
+        r"^(?:(?:and|so|then|also|plus|but|oh|wow)[,!]? )*(?:it|this|that)(?: would|'d| will)"
+        r"(?: \w+ly| also| even| just)? be (?:\w+ )?(?:awesome|great|amazing|cool|nice|good"
+        r"|fantastic|brilliant|perfect|ideal|wonderful|excellent|helpful|useful|handy|sweet"
+        r"|lovely)\W*$",
+        0.5,
+    ),
+    _rule(
         "already possible",
         r"\b(?:you can already|you could already|it(?: is|'s) already (?:possible|there"
         r"|available|supported)|there(?: is|'s) already (?:a|an|the)|already (?:exists|works"
@@ -783,6 +809,22 @@ _FR_RULES: tuple[_Rule, ...] = (
 
 _FR_NEGATIVE: tuple[_Rule, ...] = (
     _rule(
+        # "Cela permettrait de ...", "Ça nous éviterait ..."; not "Ça aiderait si ...".
+        BENEFIT,
+        r"^(?:(?:et|donc|puis|aussi|mais|idealement)[,]? )*(?:ca|cela|ceci|ce qui|c')"
+        r"(?: me| nous| vous| leur| lui| m'| t'| te)? ?(?!serait\b|faudrait\b|pourrait\b"
+        r"|devrait\b)\w+(?:rait|ra)\b(?! si\b)",
+        0.5,
+    ),
+    _rule(
+        # "Ce serait génial !", said of a change named before; not "Ce serait bien de ...".
+        APPROVAL_ONLY,
+        r"^(?:(?:et|donc|puis|aussi|mais|oh|franchement)[,!]? )*(?:ca|cela|ce|c') ?serait"
+        r"(?: \w+ment| vraiment| trop| tellement| juste)? (?:genial|top|super|parfait|ideal"
+        r"|pratique|utile|cool|formidable|excellent|bien|chouette|geant)\W*$",
+        0.5,
+    ),
+    _rule(
         "already possible",
         r"\b(?:(?:c'est|c est) deja (?:possible|la|disponible|prevu)|on peut deja|vous pouvez"
         r" deja|tu peux deja|il y a deja (?:un|une|le|la)|existe deja|est deja (?:possible"
@@ -886,6 +928,12 @@ def _evidence(sentence: str, language: str) -> tuple[tuple, tuple]:
             positives[name] = max(positives.get(name, 0.0), weight)
         for name, weight in _fire(neg_rules, text).items():
             negatives[name] = max(negatives.get(name, 0.0), weight)
+    if APPROVAL_ONLY in negatives:
+        positives = {}
+    elif BENEFIT in negatives:
+        # "This would allow ..." also fires the weak cues written for "It would help if ...";
+        # only a strong cue ("..., so please add it") still makes it a request.
+        positives = {n: w for n, w in positives.items() if w >= STRONG_CUE}
     return tuple(positives.items()), tuple(negatives.items())
 
 

@@ -184,8 +184,10 @@ class GroupingSettings(_Strict):
     ``components_removed`` principal directions (language, tone, style), renormalised. The
     space is the one shipped with a bundled model (fitted on Mini-BAR reviews) until the
     warehouse holds ``min_corpus_for_fit`` suggestions; then ``ideas reconsolidate`` refits it
-    on them (the first fit is automatic for a model without a shipped space). Without any
-    space (identity), ``thresholds.idea_similarity`` applies in the raw embedding space.
+    on them (the first fit is automatic for a model without a shipped space). A refit is
+    refused, with a warning, when it would keep the existing ideas apart worse
+    (``refit_max_separation_loss``). Without any space (identity),
+    ``thresholds.idea_similarity`` applies in the raw embedding space.
 
     ``similarity`` is tuned for the default model's space; another model needs its own value
     (measure it with ``ideas eval grouping``).
@@ -215,6 +217,11 @@ class GroupingSettings(_Strict):
     merge_similarity: float | None = Field(default=None, gt=-1, le=1)
     #: Reconsolidation refits the space on the corpus (at least min_corpus_for_fit).
     refit_on_reconsolidate: bool = True
+    #: ... unless the refitted space keeps the existing ideas apart worse: the share of
+    #: members nearer their own idea than any other (``grouping.idea_separation``) may fall
+    #: by at most this much. On a corpus made of a few big ideas, the top principal
+    #: directions are those ideas themselves, and removing them scatters every idea.
+    refit_max_separation_loss: float = Field(default=0.1, ge=0, le=1)
 
 
 class DashboardSettings(_Strict):

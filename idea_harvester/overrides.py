@@ -237,16 +237,17 @@ def reconsolidate(
     # move to the configured key first, and the refit sees vectors of that key only.
     enrich.embed_missing(con, s, progress)
     enrich.adopt_ideas_of_other_models(con, s)
-    space = idea_store.active_space(con, model_id, gs)
+    space = idea_store.active_space(con, model_id, gs, first_fit=False)
     refitted = False
     if gs.refit_on_reconsolidate and gs.components_removed > 0:
         corpus = idea_store.corpus_vectors(con, model_id)
         if len(corpus) >= gs.min_corpus_for_fit:
             fitted = grouping.fit_space(corpus, gs.components_removed)
             if fitted.fingerprint() != space.fingerprint():
-                idea_store.store_space(con, model_id, fitted)
-                space, refitted = fitted, True
-                progress(f"refitted the grouping space on {len(corpus)} suggestion texts")
+                if idea_store.refit_keeps_ideas_apart(con, model_id, space, fitted, gs, progress):
+                    idea_store.store_space(con, model_id, fitted)
+                    space, refitted = fitted, True
+                    progress(f"refitted the grouping space on {len(corpus)} suggestion texts")
     index = idea_store.load_index(con, model_id, space, gs)  # recomputes stale centroids
     merges = index.propose_merges(
         idea_store.merge_threshold(space, gs, settings.thresholds.idea_similarity, threshold),

@@ -393,3 +393,54 @@ def test_average_linkage_similarity_is_the_mean_cosine_to_the_members():
     )
     with pytest.raises(ValueError, match="linkage"):
         IdeaIndex([Idea("idea_x", "s1", A, 1)], linkage="single").similarity(0, probe)
+
+
+def _members(centres: list[np.ndarray], per_idea: int, noise: float, seed: int = 7):
+    rng = np.random.default_rng(seed)
+    ids, rows = [], []
+    for n, centre in enumerate(centres):
+        for _ in range(per_idea):
+            ids.append(f"idea_{n}")
+            rows.append(unit(centre + noise * rng.standard_normal(len(centre))))
+    return ids, np.asarray(rows, dtype=np.float32)
+
+
+def test_idea_separation_falls_when_a_space_removes_the_ideas_themselves():
+    from transforms.grouping import GroupingSpace, fit_space, idea_separation
+
+    axes = np.eye(12)
+    ids, vectors = _members([axes[0], axes[1], axes[2]], per_idea=10, noise=0.15)
+    kept, scored = idea_separation(ids, vectors, GroupingSpace())
+    assert kept == 1.0 and scored == 30
+    # Three big ideas are the corpus's top principal directions: fitting on them removes them.
+    collapsed, _ = idea_separation(ids, vectors, fit_space(vectors, 2))
+    assert collapsed < 0.7
+
+
+def test_idea_separation_rises_when_a_space_removes_a_nuisance_direction():
+    from transforms.grouping import GroupingSpace, fit_space, idea_separation
+
+    axes = np.eye(12)
+    # Eight small ideas; half of every idea's members carry a strong shared offset (a
+    # language, a tone) that makes members of different ideas look alike.
+    centres = [axes[n] for n in range(8)]
+    ids, vectors = _members(centres, per_idea=6, noise=0.2, seed=3)
+    offset = np.zeros(12)
+    offset[11] = 3.0
+    vectors = np.asarray(
+        [unit(v + (offset if n % 2 else 0)) for n, v in enumerate(vectors)], np.float32
+    )
+    raw, _ = idea_separation(ids, vectors, GroupingSpace())
+    cleaned, _ = idea_separation(ids, vectors, fit_space(vectors, 1))
+    assert raw < 0.8
+    assert cleaned == 1.0
+
+
+def test_idea_separation_samples_evenly_and_needs_two_members():
+    from transforms.grouping import GroupingSpace, idea_separation
+
+    axes = np.eye(4)
+    assert idea_separation(["a", "b"], axes[:2], GroupingSpace()) == (1.0, 0)
+    ids, vectors = _members([axes[0], axes[1]], per_idea=50, noise=0.05)
+    share, scored = idea_separation(ids, vectors, GroupingSpace(), sample=20)
+    assert scored == 20 and share == 1.0

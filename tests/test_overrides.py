@@ -231,7 +231,11 @@ def test_a_refit_recomputes_centroids_and_never_renumbers(con, tmp_path):
         landing=tmp_path,
         model={"embedding_model": MODEL},
         grouping=GroupingSettings(
-            components_removed=1, min_corpus_for_fit=3, merge_similarity=0.99, request_focus=False
+            components_removed=1,
+            min_corpus_for_fit=3,
+            merge_similarity=0.99,
+            request_focus=False,
+            refit_max_separation_loss=1.0,  # the mechanics of a refit, whatever it costs
         ),
     )
     assert overrides.reconsolidate(con, settings)["space_source"] == "corpus"
@@ -252,6 +256,46 @@ def test_a_refit_recomputes_centroids_and_never_renumbers(con, tmp_path):
         [space_id],
     ).fetchone()[0]
     assert stale == 0
+
+
+def test_a_refit_that_would_scatter_the_ideas_is_refused(tmp_path, caplog):
+    # Two big ideas make most of this corpus: its top principal direction is the difference
+    # between them, so a space fitted on it would remove what tells them apart.
+    rng = np.random.default_rng(5)
+    with connect(tmp_path / "w.duckdb") as con:
+        for n in range(24):
+            axis = vec(1, 0, 0) if n % 2 else vec(0, 1, 0)
+            noisy = np.asarray(axis) + 0.15 * rng.standard_normal(DIM)
+            add(con, f"b{n}", f"big idea text {n}", (noisy / np.linalg.norm(noisy)).tolist(), n)
+        enrich._group_new_suggestions(con, enrich_settings(near_duplicates=False))
+        before = ideas_of(con)
+        assert len(set(before.values())) == 2
+
+        def settings(loss: float) -> Settings:
+            return Settings(
+                warehouse=tmp_path / "unused.duckdb",
+                landing=tmp_path,
+                model={"embedding_model": MODEL},
+                grouping=GroupingSettings(
+                    components_removed=1,
+                    min_corpus_for_fit=3,
+                    merge_similarity=0.99,
+                    request_focus=False,
+                    refit_max_separation_loss=loss,
+                ),
+            )
+
+        lines: list[str] = []
+        with caplog.at_level("WARNING", logger="transforms.idea_store"):
+            counts = overrides.reconsolidate(con, settings(0.1), progress=lines.append)
+        assert not counts["space_refitted"] and counts["space_source"] != "corpus"
+        assert "kept the current grouping space" in caplog.text
+        assert "refit_max_separation_loss" in caplog.text
+        assert any("existing ideas kept apart: 100.0%" in line for line in lines)
+        assert ideas_of(con) == before
+        # An analyst who wants the refit anyway raises the allowed loss.
+        forced = overrides.reconsolidate(con, settings(1.0))
+        assert forced["space_refitted"] and forced["space_source"] == "corpus"
 
 
 def test_the_cli_merges_moves_and_names_unknown_ids(tmp_path, capsys):

@@ -89,6 +89,33 @@ def fit_space(vectors: np.ndarray, k: int, source: str = CORPUS) -> GroupingSpac
     return GroupingSpace(mean.astype(np.float32), comps.astype(np.float32), source, len(x))
 
 
+def idea_separation(
+    idea_ids: Sequence[str], vectors: np.ndarray, space: GroupingSpace, sample: int = 2000
+) -> tuple[float, int]:
+    """How well ``space`` keeps existing ideas apart: the share of members (of ideas with at
+    least two) whose own idea's centre, without them, is closer than any other idea's
+    centre. ``vectors`` are the members' raw embeddings, one row per ``idea_ids`` entry. At
+    most ``sample`` members are scored (evenly spaced, so the figure is deterministic).
+    Returns (share, members scored); (1.0, 0) when no idea has two members."""
+    x = space.project(np.asarray(vectors, dtype=np.float32)).astype(np.float64)
+    ids, row_idea = np.unique(np.asarray(idea_ids, dtype=object), return_inverse=True)
+    sums = np.zeros((len(ids), x.shape[1]))
+    np.add.at(sums, row_idea, x)
+    members = np.flatnonzero(np.bincount(row_idea)[row_idea] >= 2)
+    if len(members) == 0:
+        return 1.0, 0
+    if len(members) > sample:
+        members = members[np.linspace(0, len(members) - 1, sample).astype(int)]
+    centres = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+    own = sums[row_idea[members]] - x[members]
+    own /= np.maximum(np.linalg.norm(own, axis=1, keepdims=True), 1e-12)
+    own_similarity = (own * x[members]).sum(axis=1)
+    others = x[members] @ centres.T
+    others[np.arange(len(members)), row_idea[members]] = -np.inf
+    best_other = others.max(axis=1) if len(ids) > 1 else np.full(len(members), -np.inf)
+    return float((own_similarity > best_other).mean()), len(members)
+
+
 def bundled_space(model_id: str, k: int) -> GroupingSpace | None:
     """The space shipped for a bundled model (``transforms/spaces/<name>.npz``: mean and the
     top principal directions fitted, without labels, on the 8,000 Mini-BAR reviews, MIT), cut

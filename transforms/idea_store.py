@@ -9,6 +9,8 @@ core.idea_redirects; an analyst's move is kept in core.mention_overrides.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -21,6 +23,8 @@ from warehouse.db import arrow_view
 
 if TYPE_CHECKING:
     from idea_harvester.config import GroupingSettings
+
+log = logging.getLogger(__name__)
 
 
 def defaults(gs: GroupingSettings | None) -> GroupingSettings:
@@ -117,25 +121,63 @@ def store_space(
 
 
 def active_space(
-    con: duckdb.DuckDBPyConnection, model_id: str, gs: GroupingSettings
+    con: duckdb.DuckDBPyConnection, model_id: str, gs: GroupingSettings, first_fit: bool = True
 ) -> grouping.GroupingSpace:
     """The stored space of the model; the first time, the shipped one (or the identity). A
-    model without a shipped space gets its first fit here, once the corpus is large enough;
-    later refits happen only in reconsolidation."""
+    model without a shipped space gets its first fit here, once the corpus is large enough
+    and if the fit keeps the existing ideas apart (``first_fit=False``: reconsolidation,
+    which refits itself); later refits happen only in reconsolidation."""
     stored = stored_space(con, model_id)
     if stored is not None and (not stored.is_identity or gs.components_removed == 0):
         return stored
     space = stored
     if space is None:
         space = grouping.bundled_space(model_id, gs.components_removed) or grouping.GroupingSpace()
-    if space.is_identity and gs.components_removed > 0:
+    if first_fit and space.is_identity and gs.components_removed > 0:
         if corpus_size(con) >= gs.min_corpus_for_fit:
             corpus = corpus_vectors(con, model_id)  # the texts embedded under this key
             if len(corpus) >= gs.min_corpus_for_fit:
-                space = grouping.fit_space(corpus, gs.components_removed)
+                fitted = grouping.fit_space(corpus, gs.components_removed)
+                if refit_keeps_ideas_apart(con, model_id, space, fitted, gs):
+                    space = fitted
     if space is not stored:
         store_space(con, model_id, space)
     return space
+
+
+def refit_keeps_ideas_apart(
+    con: duckdb.DuckDBPyConnection,
+    model_id: str,
+    current: grouping.GroupingSpace,
+    fitted: grouping.GroupingSpace,
+    gs: GroupingSettings,
+    progress: Callable[[str], None] = lambda m: None,
+) -> bool:
+    """Whether the refitted space separates the existing ideas about as well as the current
+    one (``grouping.refit_max_separation_loss``); logs a warning with both figures if not."""
+    ids, raw = member_embeddings(con, model_id)
+    if not ids:
+        return True
+    before, scored = grouping.idea_separation(ids, raw, current)
+    after, _ = grouping.idea_separation(ids, raw, fitted)
+    progress(
+        f"existing ideas kept apart: {before:.1%} of {scored} members in the current space, "
+        f"{after:.1%} in the refitted one"
+    )
+    if after >= before - gs.refit_max_separation_loss:
+        return True
+    log.warning(
+        "kept the current grouping space: refitted on this warehouse's suggestions, it would "
+        "keep the existing ideas apart worse (%.1f%% of members nearer their own idea than any "
+        "other, against %.1f%%, more than grouping.refit_max_separation_loss = %.2f lower). A "
+        "corpus made of a few big ideas has those ideas as its top principal directions; "
+        "refitting would remove them. Set grouping.refit_on_reconsolidate: false to stop "
+        "trying, or raise refit_max_separation_loss to force it.",
+        100 * after,
+        100 * before,
+        gs.refit_max_separation_loss,
+    )
+    return False
 
 
 def threshold(space: grouping.GroupingSpace, gs: GroupingSettings, raw_threshold: float) -> float:
@@ -162,14 +204,11 @@ def merge_threshold(
 # --- centroids ----------------------------------------------------------------------------
 
 
-def recompute_centroids(
-    con: duckdb.DuckDBPyConnection,
-    model_id: str,
-    space: grouping.GroupingSpace,
-    idea_ids: set[str] | None = None,
-) -> None:
-    """Centroids, counts and first mention of ideas from their members (all ideas of the
-    model when ``idea_ids`` is None). An idea left without members keeps its centroids."""
+def member_embeddings(
+    con: duckdb.DuckDBPyConnection, model_id: str, idea_ids: set[str] | None = None
+) -> tuple[list[str], np.ndarray]:
+    """(idea id, raw embedding) of every mention of the model's ideas (or of ``idea_ids``),
+    ordered by idea then mention: one list of ids and one row of vectors per mention."""
     where = "" if idea_ids is None else "AND i.idea_id IN (SELECT unnest(?::VARCHAR[]))"
     params: list = [model_id] + ([] if idea_ids is None else [sorted(idea_ids)])
     rows = con.execute(
@@ -183,10 +222,23 @@ def recompute_centroids(
         """,
         params,
     ).fetchnumpy()
-    if not len(rows["idea_id"]):
-        return
     ids = rows["idea_id"].tolist()
-    raw = embeddings_of(con, model_id, rows["text_hash"].tolist())
+    if not ids:
+        return [], np.zeros((0, 0), np.float32)
+    return ids, embeddings_of(con, model_id, rows["text_hash"].tolist())
+
+
+def recompute_centroids(
+    con: duckdb.DuckDBPyConnection,
+    model_id: str,
+    space: grouping.GroupingSpace,
+    idea_ids: set[str] | None = None,
+) -> None:
+    """Centroids, counts and first mention of ideas from their members (all ideas of the
+    model when ``idea_ids`` is None). An idea left without members keeps its centroids."""
+    ids, raw = member_embeddings(con, model_id, idea_ids)
+    if not ids:
+        return
     projected = space.project(raw)
     out: dict[str, list] = {"idea_id": [], "centroid": [], "grouping_centroid": []}
     starts = [0] + [n for n in range(1, len(ids)) if ids[n] != ids[n - 1]] + [len(ids)]

@@ -314,6 +314,8 @@ def test_label_records_a_correction_that_the_next_run_applies(loaded, capsys):
         # Nor is saying what a change would bring.
         ("This would save developers a lot of time.", "en", True),
         ("Ce serait top !", "fr", True),
+        # Nor are directions for doing it today.
+        ("Exclude Kestrel under Settings > Apps > Battery.", "en", True),
         ("It would be great if you added tags.", "en", False),
     ],
 )

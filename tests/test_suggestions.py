@@ -266,6 +266,28 @@ def test_asking_with_it_would_is_still_a_request(sentence, language) -> None:
     assert not {"benefit statement", "approval only"} & negatives.keys()
 
 
+@pytest.mark.parametrize(
+    ("sentence", "language"),
+    [
+        ("Exclude Kestrel under Settings > Apps > Battery.", "en"),
+        ('On iPad: long-press a note, tap "Select more", then Move.', "en"),
+        ("Dans Réglages > Calendrier, on choisit le premier jour de la semaine.", "fr"),
+        ("Sur iPad : appuyez longuement sur la note, puis choisissez Déplacer.", "fr"),
+    ],
+)
+def test_directions_for_doing_it_today_are_not_requests(sentence, language) -> None:
+    positives, negatives = cue_evidence(sentence, language)
+    assert "instructions" in negatives and not positives
+    assert not detect_suggestion(sentence, language).is_suggestion
+
+
+def test_a_request_that_names_a_menu_is_still_a_request() -> None:
+    verdict = detect_suggestion("Please add a toggle under Settings > Editor.", "en")
+    assert verdict.is_suggestion and verdict.cue == "please add"
+    # A comparison is no menu path.
+    assert "instructions" not in cue_evidence("Show it when HeightLines > 2.", "en")[1]
+
+
 def test_a_strong_cue_outweighs_a_benefit_statement() -> None:
     positives, negatives = cue_evidence("This would allow offline work, so please add it.", "en")
     assert "benefit statement" in negatives

@@ -38,6 +38,7 @@ from transforms.prefilter import LexicalPrefilter
 from transforms.suggestions import (
     APPROVAL_ONLY,
     BENEFIT,
+    INSTRUCTIONS,
     SUGGESTION_THRESHOLD,
     cue_evidence,
     noisy_or,
@@ -76,8 +77,11 @@ _RULE_SCORE, _RULE_CUE, _HOWTO_Q, _QUESTION = (
 #: Negative rules whose sentences are not requests whatever the embedding says (the
 #: ``howto_question`` feature and the veto): a question about how to do something, and a
 #: statement that the feature already exists ("You can already export ..."), and a statement
-#: of what a change would bring ("This would save us time.", "That would be awesome!").
-_HOWTO = frozenset({"how-to question", "want to know", "already possible", BENEFIT, APPROVAL_ONLY})
+#: of what a change would bring ("This would save us time.", "That would be awesome!"), and
+#: directions for doing something today ("Exclude it under Settings > Apps > Battery.").
+_HOWTO = frozenset(
+    {"how-to question", "want to know", "already possible", BENEFIT, APPROVAL_ONLY, INSTRUCTIONS}
+)
 #: How-to questions the rules do not list: "Comment déplacer une note ?" (on normalised text).
 #: A short lead-in before a colon ("Question sans doute bête : comment ...").
 _LEAD_IN = r"(?:[^:?!.]{1,40} ?: )?"

@@ -20,6 +20,8 @@ SUGGESTION_THRESHOLD = 0.5
 #: weight a positive cue needs to outweigh it.
 BENEFIT = "benefit statement"
 STRONG_CUE = 0.8
+#: Directions for doing something today (a menu path, steps to tap): an answer, not a request.
+INSTRUCTIONS = "instructions"
 #: A sentence that only approves of a change named before it ("That would be awesome!"): no
 #: cue in it counts.
 APPROVAL_ONLY = "approval only"
@@ -427,6 +429,15 @@ _EN_RULES: tuple[_Rule, ...] = (
 
 _EN_NEGATIVE: tuple[_Rule, ...] = (
     _rule(
+        # A reply telling someone how to do it today: a menu path ("Exclude it under Settings >
+        # Apps > Battery.") or steps ("On iPad: long-press a note, tap Select more, then Move.").
+        INSTRUCTIONS,
+        r"(?:^|\s)[a-z][\w-]{1,20} > [a-z]|^(?:[\w ]{1,20}: )?(?:just |simply |first,? )?"
+        r"(?:tap|click|long-press|long press|press and hold|swipe|right-click|go to|head to"
+        r"|open) .*\b(?:then|and then)\b",
+        0.3,
+    ),
+    _rule(
         # What a change would bring, said after the request: "This would allow apps to ...",
         # "It will save us a lot of time." Not "It would help if ..." or "It would make sense
         # to ...", which ask.
@@ -808,6 +819,14 @@ _FR_RULES: tuple[_Rule, ...] = (
 )
 
 _FR_NEGATIVE: tuple[_Rule, ...] = (
+    _rule(
+        # "Dans Réglages > Calendrier ...", "Sur iPad : appuyez longuement sur la note, puis ..."
+        INSTRUCTIONS,
+        r"(?:^|\s)[a-z][\w-]{1,20} > [a-z]|^(?:[\w ]{1,20} ?: )?(?:il suffit d'|il suffit de"
+        r" )?(?:appuyez|appuyer|cliquez|cliquer|allez|aller|ouvrez|ouvrir|touchez|toucher"
+        r"|faites un appui long|maintenez) .*\b(?:puis|ensuite)\b",
+        0.3,
+    ),
     _rule(
         # "Cela permettrait de ...", "Ça nous éviterait ..."; not "Ça aiderait si ...".
         BENEFIT,

@@ -10,7 +10,13 @@ from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
 
-from idea_harvester.config import CONFIG_ENV, DEFAULT_CONFIG_NAME, ConfigError, load_settings
+from idea_harvester.config import (
+    CONFIG_ENV,
+    DEFAULT_CONFIG_NAME,
+    ConfigError,
+    Settings,
+    load_settings,
+)
 
 EXIT_USAGE = 2
 
@@ -67,6 +73,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         "similarity": evaluation.eval_similarity,
     }[args.what]
     settings = _model_settings(args)
+    if args.sweep is not None:
+        return _eval_sweep(args, settings)
     try:
         result = run(Path(args.data), settings)
     except evaluation.EvalDataError as err:
@@ -87,6 +95,51 @@ def cmd_eval(args: argparse.Namespace) -> int:
                     f"  {key:15} {value:.4f}" if isinstance(value, float) else f"  {key:15} {value}"
                 )
     return 0
+
+
+def _eval_sweep(args: argparse.Namespace, settings: Settings) -> int:
+    from idea_harvester import evaluation
+
+    try:
+        result = evaluation.sweep(
+            args.what,
+            Path(args.data),
+            settings,
+            args.sweep,
+            progress=lambda m: print(f"[eval] {m}", file=sys.stderr, flush=True),
+        )
+    except evaluation.EvalDataError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    parameter, best_by = result["parameter"], result["best_by"]
+    columns = [k for k in result["results"][0] if k != "value"]
+    print(f"{args.what} on {args.data} ({result['n']} rows), sweeping {parameter}:")
+    print(f"  {'value':>8}  " + "  ".join(f"{c:>14}" for c in columns))
+    for row in result["results"]:
+        cells = "  ".join(
+            f"{row[c]:>14.4f}" if isinstance(row[c], float) else f"{row[c]:>14}" for c in columns
+        )
+        mark = f"  <- best {best_by}" if row["value"] == result["best"] else ""
+        print(f"  {row['value']:>8}  {cells}{mark}")
+    section, field = parameter.split(".")
+    print(f"best {best_by} at {parameter} = {result['best']}: set it in ideas.yml as")
+    print(f"  {section}:\n    {field}: {result['best']}")
+    return 0
+
+
+def _sweep_values(text: str) -> list[float]:
+    try:
+        values = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give comma-separated numbers, e.g. 0.15,0.2,0.25"
+        ) from None
+    if not values:
+        raise argparse.ArgumentTypeError("give at least one value, e.g. 0.15,0.2,0.25")
+    return values
 
 
 def cmd_train_classifier(args: argparse.Namespace) -> int:
@@ -473,6 +526,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("what", choices=["suggestions", "grouping", "similarity"])
     p.add_argument("--data", required=True, metavar="FILE.csv", help="the labelled CSV")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument(
+        "--sweep",
+        type=_sweep_values,
+        metavar="V1,V2,...",
+        help="measure once per value of the threshold this data calibrates "
+        "(suggestions: detection.classifier_threshold; grouping: grouping.similarity) and "
+        "show the best; texts are embedded once",
+    )
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser(

@@ -5,6 +5,10 @@ File formats (a header row; UTF-8, or Latin-1 as a fallback):
 - suggestions: ``text,label`` (1 = suggestion, 0 = not)
 - grouping: ``text,cluster`` (gold group id)
 - similarity: ``text1,text2,score``
+
+``sweep`` runs one of them for several values of the threshold it measures (detection:
+``detection.classifier_threshold``; grouping: ``grouping.similarity``), so a user can
+calibrate on their own labels.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from math import comb
 from pathlib import Path
@@ -180,3 +185,64 @@ def eval_similarity(path: Path, settings: Settings) -> dict[str, float]:
     b = embeddings.encode(model, [r["text2"] for r in rows], settings.model.batch_size)
     cosine = (a * b).sum(axis=1)
     return {"spearman": float(spearmanr(cosine, gold).statistic), "n": len(rows)}
+
+
+#: What ``ideas eval --sweep`` varies for each kind, and the figure that picks the best value.
+SWEPT = {
+    "suggestions": ("detection.classifier_threshold", "f1"),
+    "grouping": ("grouping.similarity", "ari"),
+}
+
+
+def with_threshold(settings: Settings, what: str, value: float) -> Settings:
+    """``settings`` with the swept threshold of ``what`` set to ``value`` (checked by the
+    config's own bounds, so a bad value is refused as it would be in ideas.yml)."""
+    from pydantic import ValidationError
+
+    section, field = SWEPT[what][0].split(".")
+    current = getattr(settings, section)
+    try:
+        changed = type(current).model_validate({**current.model_dump(), field: value})
+    except ValidationError as err:
+        problem = err.errors()[0]["msg"]
+        raise EvalDataError(f"--sweep value {value} for {section}.{field}: {problem}") from None
+    return settings.model_copy(update={section: changed})
+
+
+def sweep(
+    what: str,
+    path: Path,
+    settings: Settings,
+    values: Sequence[float],
+    progress: Callable[[str], None] = lambda m: None,
+) -> dict:
+    """The figures of ``ideas eval <what>`` for each value of its threshold (``SWEPT``), and
+    the value with the best figure (the first of equals). Texts are embedded once."""
+    if what not in SWEPT:
+        raise EvalDataError(
+            f"--sweep applies to suggestions ({SWEPT['suggestions'][0]}) and grouping "
+            f"({SWEPT['grouping'][0]}); {what} has no threshold to sweep"
+        )
+    if not values:
+        raise EvalDataError("--sweep needs at least one value, e.g. --sweep 0.15,0.2,0.25")
+    parameter, best_by = SWEPT[what]
+    trials = [with_threshold(settings, what, v) for v in values]  # refuse bad values first
+    results = []
+    if what == "grouping":
+        rows = read_rows(path, ("text", "cluster"))
+        texts, gold = [r["text"] for r in rows], [r["cluster"] for r in rows]
+        vectors = text_vectors(texts, EnrichSettings.from_settings(settings))
+        for value, trial in zip(values, trials, strict=True):
+            progress(f"{parameter} = {value}")
+            predicted = group_texts(texts, EnrichSettings.from_settings(trial), vectors)
+            results.append({"value": value, **grouping_scores(gold, predicted)})
+    else:
+        for value, trial in zip(values, trials, strict=True):
+            progress(f"{parameter} = {value}")
+            scores = eval_suggestions(path, trial)
+            rows_count = scores.pop("n")
+            results.append({"value": value, **scores})
+    n = len(rows) if what == "grouping" else rows_count
+    best = max(results, key=lambda r: r[best_by])  # max keeps the first of equals
+    return {"parameter": parameter, "best_by": best_by, "best": best["value"],
+            "results": results, "n": n}  # fmt: skip

@@ -109,3 +109,74 @@ def test_a_missing_column_is_named(tmp_path, capsys):
     assert main(["eval", "suggestions", "--data", str(data)]) == 2
     err = capsys.readouterr().err
     assert "missing column(s) text" in err and "bad.csv" in err
+
+
+GROUPING_ROWS = [
+    ["Please add a dark mode to the web app.", "dark"],
+    ["Ce serait bien d'avoir un mode sombre sur la version web.", "dark"],
+    ["Can you add a dark theme to the browser version?", "dark"],
+    ["I wish I could export my notes to Markdown.", "md"],
+    ["J'aimerais pouvoir exporter mes notes en Markdown.", "md"],
+    ["Please add two-factor authentication to protect accounts.", "2fa"],
+]
+
+
+def test_a_grouping_sweep_measures_each_threshold_and_names_the_best(tmp_path, capsys):
+    data = _csv(tmp_path / "g.csv", ["text", "cluster"], GROUPING_ROWS)
+    result = _json(
+        capsys, ["eval", "grouping", "--data", str(data), "--sweep", "0.2,0.99", "--json"]
+    )
+    assert result["parameter"] == "grouping.similarity" and result["best_by"] == "ari"
+    strict, loose = result["results"][1], result["results"][0]
+    assert [r["value"] for r in result["results"]] == [0.2, 0.99]
+    assert strict["n_groups"] == 6 and strict["ari"] == pytest.approx(0.0)  # nothing joins
+    assert loose["n_groups"] < 6 and loose["ari"] > 0.5
+    assert result["best"] == 0.2 and result["n"] == 6
+    # The same figures as a plain run at that threshold.
+    plain = _json(capsys, ["eval", "grouping", "--data", str(data), "--json"])
+    assert {k: v for k, v in loose.items() if k != "value"} == {
+        k: v for k, v in plain.items() if k != "n"
+    }
+
+
+def test_a_detection_sweep_trades_recall_for_precision(tmp_path, capsys):
+    data = _csv(
+        tmp_path / "s.csv",
+        ["text", "label"],
+        [
+            ["Please add a dark mode to the web app.", 1],
+            ["A tag tree would replace half of my notebooks.", 1],
+            ["Sync failed this morning with error 503.", 0],
+            ["The new layout moved the search bar to the bottom of the screen.", 0],
+        ],
+    )
+    result = _json(
+        capsys, ["eval", "suggestions", "--data", str(data), "--sweep", "0.05,0.999", "--json"]
+    )
+    assert result["parameter"] == "detection.classifier_threshold" and result["n"] == 4
+    low, high = result["results"]
+    assert set(low) == {"value", "precision", "recall", "f1"}
+    assert low["recall"] >= high["recall"]
+    assert result["best"] == max(result["results"], key=lambda r: r["f1"])["value"]
+
+
+def test_the_sweep_table_marks_the_best_value(tmp_path, capsys):
+    data = _csv(tmp_path / "g.csv", ["text", "cluster"], GROUPING_ROWS)
+    assert main(["eval", "grouping", "--data", str(data), "--sweep", "0.2,0.99"]) == 0
+    out = capsys.readouterr().out
+    [best_line] = [line for line in out.splitlines() if "<- best ari" in line]
+    assert best_line.split()[0] == "0.2"
+    assert "similarity: 0.2" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["eval", "similarity", "--sweep", "0.5"], "similarity has no threshold to sweep"),
+        (["eval", "suggestions", "--sweep", "1.5"], "--sweep value 1.5 for detection"),
+    ],
+)
+def test_a_sweep_that_cannot_run_says_why(tmp_path, capsys, argv, message):
+    data = _csv(tmp_path / "x.csv", ["text1", "text2", "score", "text", "label"], [])
+    assert main([*argv, "--data", str(data)]) == 2
+    assert message in capsys.readouterr().err

@@ -139,6 +139,8 @@ def test_request_focus_strips_each_sentence_of_a_suggestion_with_context():
         ("Italic text in titles", False),
         ("Theme for the web app", False),
         ("Transcription automatique des notes vocales", False),
+        ("Kestrel transcribed them automatically and put the text…", True),
+        ("Themes for the editor", False),
     ],
 )
 def test_a_label_that_opens_with_a_pronoun_points_back(label, expected):

@@ -165,7 +165,12 @@ _POINTS_BACK = re.compile(
 )
 
 
+#: An English object pronoun for things named elsewhere: "Kestrel transcribed them ...".
+_THEM = re.compile(r"\b(?:them|those ones)\b", re.IGNORECASE)
+
+
 def points_back(label: str) -> bool:
     """Whether a label only makes sense after the sentence before it ("S'ils étaient
-    transcrits automatiquement", "They should sync too")."""
-    return bool(_POINTS_BACK.match(label))
+    transcrits automatiquement", "They should sync too", "Kestrel transcribed them
+    automatically")."""
+    return bool(_POINTS_BACK.match(label) or _THEM.search(label))

@@ -6,6 +6,9 @@ Converts each data set into the CSV contract of `ideas eval` (in a temporary fol
 data never enters the repository), runs the same functions as the CLI, and prints the
 figures of the idea-quality issue's table with the command that reproduces each.
 
+One row reads SemEval A's training file as a test set (7,717 distinct forum sentences, a
+quarter of them suggestions): thirteen times the trial set, and imbalanced like real forums.
+
 One row shows what a user's own labels buy: a classifier retrained with `ideas
 train-classifier` on SemEval A's *train* file (forum sentences like the A trial set's) and
 evaluated on the A trial set. Those weights live in the temporary folder only: SemEval's
@@ -56,6 +59,20 @@ def prepare(data: Path, out: Path) -> dict[str, tuple[str, Path]]:
     ):
         rows = [[r[1], r[2]] for r in _read(semeval / file) if len(r) >= 3]
         files[name] = ("suggestions", _write(out / f"{file}", ["text", "label"], rows))
+    # A's training file as a bigger test set (our shipped weights never see it): 7,717
+    # distinct forum sentences, a quarter of them suggestions, where the balanced trial set
+    # has 592. Sentences come wrapped in extra quotes; duplicates are dropped.
+    seen: set[str] = set()
+    rows = []
+    for r in _read(semeval / "subtaskA_train.csv", header=False):
+        text = r[1].strip().strip('"').strip() if len(r) >= 3 else ""
+        if text and r[2] in {"0", "1"} and text not in seen:
+            seen.add(text)
+            rows.append([text, r[2]])
+    files["SemEval A train as a test set"] = (
+        "suggestions",
+        _write(out / "subtaskA_train_distinct.csv", ["text", "label"], rows),
+    )
     minibar = data / "minibar"
     for app in ("garmin_connect", "huawei_health"):
         rows = []

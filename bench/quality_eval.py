@@ -200,6 +200,12 @@ def main() -> None:
                 if name.startswith("Mini-BAR"):
                     name += " (in-sample for the shipped weights)"
             show(name, run[kind](path, settings), f"ideas eval {kind} --data <{path.name}> --json")
+            if kind == "suggestions" and name.startswith("SemEval"):
+                show(
+                    f"{name} (explicit_only)",
+                    eval_suggestions(path, settings, explicit=True),
+                    f"ideas eval suggestions --data <{path.name}> --explicit --json",
+                )
         if not only or "suggestions" in only:
             for name, result in minibar_cross_app(files, settings, Path(tmp)):
                 show(

@@ -73,10 +73,16 @@ def cmd_eval(args: argparse.Namespace) -> int:
         "similarity": evaluation.eval_similarity,
     }[args.what]
     settings = _model_settings(args)
+    if args.explicit and args.what != "suggestions":
+        print("error: --explicit applies to `ideas eval suggestions` only", file=sys.stderr)
+        return EXIT_USAGE
     if args.sweep is not None:
         return _eval_sweep(args, settings)
     try:
-        result = run(Path(args.data), settings)
+        if args.explicit:
+            result = evaluation.eval_suggestions(Path(args.data), settings, explicit=True)
+        else:
+            result = run(Path(args.data), settings)
     except evaluation.EvalDataError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_USAGE
@@ -107,6 +113,7 @@ def _eval_sweep(args: argparse.Namespace, settings: Settings) -> int:
             settings,
             args.sweep,
             progress=lambda m: print(f"[eval] {m}", file=sys.stderr, flush=True),
+            explicit=args.explicit,
         )
     except evaluation.EvalDataError as err:
         print(f"error: {err}", file=sys.stderr)
@@ -526,6 +533,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("what", choices=["suggestions", "grouping", "similarity"])
     p.add_argument("--data", required=True, metavar="FILE.csv", help="the labelled CSV")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument(
+        "--explicit",
+        action="store_true",
+        help="suggestions only: decide as for a source with explicit_only (a suggestion needs "
+        "a request cue; statements of a lack do not count)",
+    )
     p.add_argument(
         "--sweep",
         type=_sweep_values,

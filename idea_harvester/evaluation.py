@@ -65,10 +65,13 @@ def predict_suggestion(text: str, s: EnrichSettings) -> bool:
     return predict_suggestions([text], s)[0]
 
 
-def predict_suggestions(texts: list[str], s: EnrichSettings) -> list[bool]:
+def predict_suggestions(texts: list[str], s: EnrichSettings, explicit: bool = False) -> list[bool]:
     """``predict_suggestion`` for many texts, with the production decision (rules, then the
-    classifier on one embedding batch of every candidate sentence)."""
-    rows = segment_items([(f"t{n}", text, "") for n, text in enumerate(texts)], s)
+    classifier on one embedding batch of every candidate sentence); ``explicit``: as from a
+    source with ``explicit_only`` (a suggestion needs a request cue)."""
+    items = [(f"t{n}", text, "") for n, text in enumerate(texts)]
+    explicit_items = frozenset(item[0] for item in items) if explicit else frozenset()
+    rows = segment_items(items, s, explicit_items=explicit_items)
     found = {row["item_id"] for row in rows if row["is_suggestion"]}
     return [f"t{n}" in found for n in range(len(texts))]
 
@@ -83,14 +86,14 @@ def binary_scores(gold: list[int], predicted: list[int]) -> dict[str, float]:
     return {"precision": precision, "recall": recall, "f1": f1}
 
 
-def eval_suggestions(path: Path, settings: Settings) -> dict[str, float]:
+def eval_suggestions(path: Path, settings: Settings, explicit: bool = False) -> dict[str, float]:
     rows = read_rows(path, ("text", "label"))
     try:
         gold = [int(float(r["label"])) for r in rows]
     except ValueError as err:
         raise EvalDataError(f"{path}: label must be 0 or 1 ({err})") from None
     s = EnrichSettings.from_settings(settings)
-    predicted = [int(p) for p in predict_suggestions([r["text"] for r in rows], s)]
+    predicted = [int(p) for p in predict_suggestions([r["text"] for r in rows], s, explicit)]
     return {**binary_scores(gold, predicted), "n": len(rows)}
 
 
@@ -215,6 +218,7 @@ def sweep(
     settings: Settings,
     values: Sequence[float],
     progress: Callable[[str], None] = lambda m: None,
+    explicit: bool = False,
 ) -> dict:
     """The figures of ``ideas eval <what>`` for each value of its threshold (``SWEPT``), and
     the value with the best figure (the first of equals). Texts are embedded once."""
@@ -239,7 +243,7 @@ def sweep(
     else:
         for value, trial in zip(values, trials, strict=True):
             progress(f"{parameter} = {value}")
-            scores = eval_suggestions(path, trial)
+            scores = eval_suggestions(path, trial, explicit)
             rows_count = scores.pop("n")
             results.append({"value": value, **scores})
     n = len(rows) if what == "grouping" else rows_count

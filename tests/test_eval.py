@@ -180,3 +180,21 @@ def test_a_sweep_that_cannot_run_says_why(tmp_path, capsys, argv, message):
     data = _csv(tmp_path / "x.csv", ["text1", "text2", "score", "text", "label"], [])
     assert main([*argv, "--data", str(data)]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_explicit_decides_as_for_an_explicit_only_source(tmp_path, capsys):
+    data = _csv(
+        tmp_path / "s.csv",
+        ["text", "label"],
+        [
+            ["Please add a dark mode to the web app.", 1],
+            ["iOS has had offline notebooks for ages.", 1],  # only the classifier sees it
+            ["Sync failed this morning with error 503.", 0],
+        ],
+    )
+    default = _json(capsys, ["eval", "suggestions", "--data", str(data), "--json"])
+    explicit = _json(capsys, ["eval", "suggestions", "--data", str(data), "--explicit", "--json"])
+    assert default["recall"] == pytest.approx(1.0)
+    assert explicit["recall"] == pytest.approx(0.5) and explicit["precision"] == 1.0
+    assert main(["eval", "grouping", "--data", str(data), "--explicit"]) == 2
+    assert "--explicit applies to `ideas eval suggestions` only" in capsys.readouterr().err

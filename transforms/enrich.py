@@ -64,6 +64,8 @@ class EnrichSettings:
     prefilter: bool = True
     #: Authors (normalised with ``author_key``) whose items are never mined for suggestions.
     team_authors: frozenset[str] = frozenset()
+    #: Sources whose sentences need a request cue (``explicit_only`` in their config).
+    explicit_sources: frozenset[str] = frozenset()
     #: Grouping knobs (idea_harvester.config.GroupingSettings); None = the defaults.
     grouping: GroupingSettings | None = None
 
@@ -84,6 +86,7 @@ class EnrichSettings:
             classifier_threshold=detection.classifier_threshold if enabled else None,
             prefilter=detection.prefilter,
             team_authors=frozenset(author_key(a) for a in detection.team_authors) - {""},
+            explicit_sources=frozenset(src.name for src in settings.sources if src.explicit_only),
             grouping=settings.grouping,
         )
 
@@ -155,16 +158,28 @@ def _plain_embedder(s: EnrichSettings, model_id: str) -> Embed:
     return lambda texts: embeddings.encode(model_id, texts, batch_size=s.batch_size)
 
 
-def classify_rows(rows: list[dict], s: EnrichSettings, embed: Embed | None = None) -> list[dict]:
+def classify_rows(
+    rows: list[dict],
+    s: EnrichSettings,
+    embed: Embed | None = None,
+    explicit_items: frozenset[str] = frozenset(),
+) -> list[dict]:
     """Decide every candidate sentence of ``rows`` (any number of items) with the rules and
     the classifier in one batch, in place; without a classifier the rules' verdicts stay.
 
     Candidates are sentences of at least ``min_sentence_chars`` (the cheap first stage); the
-    item is the context. ``embed`` must use the classifier's model (default: no cache)."""
+    item is the context. In ``explicit_items`` (from sources with ``explicit_only``) only
+    sentences where a request cue fired are candidates: the others are decided "no" without
+    being embedded. ``embed`` must use the classifier's model (default: no cache)."""
     if s.classifier is None:
         return rows
     clf = load_classifier(s.classifier)
-    candidates = [r for r in rows if len(r["sentence_text"]) >= s.min_sentence_chars]
+    candidates = [
+        r
+        for r in rows
+        if len(r["sentence_text"]) >= s.min_sentence_chars
+        and (r["item_id"] not in explicit_items or r["suggestion_cue"])
+    ]
     if candidates:
         probabilities, rules = clf.score_sentences(
             [r["sentence_text"] for r in candidates],
@@ -192,15 +207,17 @@ def segment_items(
     s: EnrichSettings,
     embed: Embed | None = None,
     team_items: frozenset[str] = frozenset(),
+    explicit_items: frozenset[str] = frozenset(),
 ) -> list[dict]:
     """Sentences of many (item_id, content_html, content_hash) with language and the
     production suggestion decision (rules + classifier, one embedding batch). Items in
-    ``team_items`` (written by the team) are cut into sentences but never mined."""
+    ``team_items`` (written by the team) are cut into sentences but never mined; in
+    ``explicit_items`` a suggestion needs a request cue (see ``classify_rows``)."""
     rows = [r for item in items for r in _rule_rows(item[0], item[1], item[2], s)]
     team = [r for r in rows if r["item_id"] in team_items]
     for row in team:
         row.update(is_suggestion=False, suggestion_score=0.0, suggestion_cue=TEAM_CUE)
-    classify_rows([r for r in rows if r["item_id"] not in team_items], s, embed)
+    classify_rows([r for r in rows if r["item_id"] not in team_items], s, embed, explicit_items)
     return rows
 
 
@@ -312,7 +329,8 @@ def _segment_new_items(
         progress(f"{released} items by former team authors will be mined again")
     pending = con.execute(
         f"""
-        SELECT r.item_id, r.content_html, r.content_hash, {_AUTHOR_KEY_SQL} FROM raw.items r
+        SELECT r.item_id, r.content_html, r.content_hash, {_AUTHOR_KEY_SQL}, r.source_name
+        FROM raw.items r
         WHERE NOT EXISTS (
             SELECT 1 FROM core.sentences c
             WHERE c.item_id = r.item_id AND c.content_hash = r.content_hash)
@@ -390,7 +408,10 @@ def _segment_pending(
     if s.classifier is not None:
         embed = _cached_embedder(con, s, load_classifier(s.classifier).model_id, progress)
     team_items = frozenset(item[0] for item in pending if item[3] in s.team_authors)
-    rows = segment_items([tuple(item[:3]) for item in pending], s, embed, team_items)
+    explicit_items = frozenset(item[0] for item in pending if item[4] in s.explicit_sources)
+    rows = segment_items(
+        [tuple(item[:3]) for item in pending], s, embed, team_items, explicit_items
+    )
     _honour_labels(con, rows)
     if rows:
         _insert_arrow(con, "core.sentences", pa.Table.from_pylist(rows, schema=_SENTENCE_SCHEMA))

@@ -1,0 +1,84 @@
+"""Sources with ``explicit_only`` (a feature-request board, an ideas forum): a sentence there is
+a suggestion only with a request cue, which the classifier confirms; elsewhere statements of a
+lack count too (real enrich, real models, a real DuckDB file; the items are written by us)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+
+from idea_harvester.config import ConfigError, Settings, load_settings
+from transforms import embeddings, enrich
+from transforms.enrich import EnrichSettings, segment_items
+from warehouse.db import connect
+
+T0 = datetime(2026, 11, 1, tzinfo=UTC)
+#: What the classifier alone calls a suggestion: a lack, said without any request wording.
+IMPLICIT = "iOS has had offline notebooks for ages."
+EXPLICIT = "Please add a dark mode to the web app."
+SOURCES = [
+    {"name": "board", "channel": "rss", "url": "file:///board.xml", "explicit_only": True},
+    {"name": "community", "channel": "rss", "url": "file:///community.xml"},
+]
+
+
+def _settings() -> EnrichSettings:
+    return EnrichSettings.from_settings(
+        Settings(warehouse="unused.duckdb", landing="unused", sources=SOURCES)
+    )
+
+
+def test_the_config_names_the_explicit_sources():
+    assert _settings().explicit_sources == frozenset({"board"})
+
+
+def test_an_explicit_item_needs_a_request_cue_and_skips_embedding_the_rest():
+    s = _settings()
+    seen: list[str] = []
+
+    def embed(texts: list[str]) -> np.ndarray:
+        seen.extend(texts)
+        return embeddings.encode("bundled:use-multilingual-v3", texts)
+
+    items = [("b1", IMPLICIT, "h1"), ("b2", EXPLICIT, "h2"), ("c1", IMPLICIT, "h3")]
+    rows = segment_items(items, s, embed, explicit_items=frozenset({"b1", "b2"}))
+    decided = {r["item_id"]: r["is_suggestion"] for r in rows}
+    assert decided == {"b1": False, "b2": True, "c1": True}
+    assert seen.count(IMPLICIT) == 1  # embedded for the community item only
+
+
+def _item(con, item_id: str, source: str, text: str) -> None:
+    con.execute(
+        "INSERT INTO raw.items (item_id, source_name, channel, native_id, content_html, "
+        "content_hash, fetched_at, published_at, batch_id, author) "
+        "VALUES (?, ?, 'rss', ?, ?, ?, ?, ?, 'b1', ?)",
+        [item_id, source, item_id, text, "h_" + item_id, T0, T0, "ana_" + item_id],
+    )
+
+
+def test_enrich_honours_each_source_setting(tmp_path):
+    with connect(tmp_path / "w.duckdb") as con:
+        _item(con, "board-1", "board", f"{IMPLICIT} {EXPLICIT}")
+        _item(con, "community-1", "community", f"{IMPLICIT} {EXPLICIT}")
+        enrich.enrich(con, _settings(), progress=lambda m: None)
+        found = con.execute(
+            "SELECT item_id, sentence_text FROM core.sentences WHERE is_suggestion "
+            "ORDER BY item_id, sentence_index"
+        ).fetchall()
+    assert found == [
+        ("board-1", EXPLICIT),
+        ("community-1", IMPLICIT),
+        ("community-1", EXPLICIT),
+    ]
+
+
+def test_explicit_only_is_a_checked_source_setting(tmp_path):
+    bad = tmp_path / "ideas.yml"
+    bad.write_text(
+        "warehouse: w.duckdb\nlanding: landing\nsources:\n"
+        "- {name: board, channel: rss, url: 'file:///b.xml', explicit_only: sometimes}\n"
+    )
+    with pytest.raises(ConfigError, match="explicit_only"):
+        load_settings(bad)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from idea_harvester.config import Settings
+from idea_harvester.config import GroupingSettings, Settings
 from transforms import embeddings, grouping, idea_store, near_duplicates
 from transforms.enrich import EnrichSettings, segment_item, segment_items
 from transforms.text import text_hash
@@ -110,16 +110,40 @@ def group_texts(
     texts: list[str], s: EnrichSettings, vectors: np.ndarray | None = None
 ) -> list[str]:
     """The idea id the production grouping gives each text, in file order: the texts arrive
-    as one batch (file order = arrival order) into an empty warehouse, after a
-    reconsolidation would have fitted the grouping space on them (when they reach
-    ``grouping.min_corpus_for_fit``; else the model's shipped space, else the raw space);
+    as one batch (file order = arrival order) into an empty warehouse, in the model's shipped
+    space (else the raw space, or a space fitted on them when they reach
+    ``grouping.min_corpus_for_fit``, as enrich's first fit does for a model without one);
     copy-pasted texts join their twin (exact, then MinHash); the others are grouped together
-    at the configured threshold (``grouping.assign``). Then the ideas are merged as the weekly
-    reconsolidation would (``grouping.merge_similarity``), so the figure is that of the
-    warehouse in its steady state."""
+    at the configured threshold (``grouping.assign``). Then the weekly reconsolidation: it
+    refits the space on the texts when they reach ``min_corpus_for_fit``, unless that would
+    keep the ideas just formed apart worse (``refit_max_separation_loss``), regrouping them in
+    the refitted space, and merges ideas at ``grouping.merge_similarity``; so the figure is
+    that of the warehouse in its steady state."""
     gs = idea_store.defaults(s.grouping)
     raw = text_vectors(texts, s) if vectors is None else vectors
-    space = grouping.choose_space(s.model_id, raw, gs.components_removed, gs.min_corpus_for_fit)
+    k = gs.components_removed
+    large = k > 0 and len(raw) >= max(gs.min_corpus_for_fit, k + 2)
+    space = grouping.bundled_space(s.model_id, k) or grouping.GroupingSpace()
+    if large and space.is_identity:
+        space = grouping.fit_space(raw, k)
+    labels = _grouped(texts, raw, space, gs, s)
+    if large and gs.refit_on_reconsolidate and space.source != grouping.CORPUS:
+        fitted = grouping.fit_space(raw, k)
+        before, _ = grouping.idea_separation(labels, raw, space)
+        after, _ = grouping.idea_separation(labels, raw, fitted)
+        if after >= before - gs.refit_max_separation_loss:
+            labels = _grouped(texts, raw, fitted, gs, s)
+    return labels
+
+
+def _grouped(
+    texts: list[str],
+    raw: np.ndarray,
+    space: grouping.GroupingSpace,
+    gs: GroupingSettings,
+    s: EnrichSettings,
+) -> list[str]:
+    """``group_texts`` in one given space: twins, the batch, then reconsolidation's merges."""
     keys = [f"t{n:06d}" for n in range(len(texts))]
     twins: dict[str, str] = {}
     if gs.near_duplicates:

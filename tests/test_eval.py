@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 
+import numpy as np
 import pytest
 
 from idea_harvester.cli import main
@@ -198,3 +199,47 @@ def test_explicit_decides_as_for_an_explicit_only_source(tmp_path, capsys):
     assert explicit["recall"] == pytest.approx(0.5) and explicit["precision"] == 1.0
     assert main(["eval", "grouping", "--data", str(data), "--explicit"]) == 2
     assert "--explicit applies to `ideas eval suggestions` only" in capsys.readouterr().err
+
+
+def _three_big_ideas(dim: int = 512, per_idea: int = 20) -> np.ndarray:
+    rng = np.random.default_rng(11)
+    directions = rng.standard_normal((3, dim))
+    rows = [
+        d + 0.5 * rng.standard_normal(dim) / np.sqrt(dim)
+        for d in directions
+        for _ in range(per_idea)
+    ]
+    rows = np.asarray(rows)
+    return (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_eval_grouping_refuses_a_refit_that_would_scatter_the_ideas_as_production_does():
+    from idea_harvester.config import GroupingSettings
+    from idea_harvester.evaluation import group_texts, grouping_scores
+    from transforms.enrich import EnrichSettings
+
+    vectors = _three_big_ideas()
+    gold = [str(n // 20) for n in range(60)]
+    texts = [f"suggestion number {n}" for n in range(60)]
+
+    def grouped(loss: float) -> list[str]:
+        gs = GroupingSettings(
+            components_removed=2,
+            min_corpus_for_fit=30,
+            near_duplicates=False,
+            request_focus=False,
+            refit_max_separation_loss=loss,
+        )
+        s = EnrichSettings(
+            model_id="bundled:use-multilingual-v3",
+            suggestion_min_score=0.5,
+            idea_similarity=0.5,
+            min_sentence_chars=5,
+            grouping=gs,
+        )
+        return group_texts(texts, s, vectors)
+
+    # 60 texts reach min_corpus_for_fit: the weekly refit is tried on them, but three big
+    # ideas are its top directions, so production keeps the shipped space, and so does eval.
+    assert grouping_scores(gold, grouped(0.1))["ari"] == pytest.approx(1.0)
+    assert grouping_scores(gold, grouped(1.0))["ari"] < 0.9  # forced: the ideas scatter

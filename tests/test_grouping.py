@@ -136,13 +136,6 @@ def test_fit_is_deterministic_and_projection_is_unit_length():
     assert np.abs(y @ a.components.T).max() < 1e-4  # nothing left along removed directions
 
 
-def test_choose_space_fits_only_on_a_large_enough_corpus():
-    x = np.random.RandomState(2).randn(30, 5).astype(np.float32)
-    assert grouping.choose_space("test:none", x, 2, min_corpus=100).is_identity
-    fitted = grouping.choose_space("test:none", x, 2, min_corpus=20)
-    assert fitted.source == grouping.CORPUS and fitted.k == 2
-
-
 def test_the_default_model_ships_a_space():
     space = grouping.bundled_space("bundled:use-multilingual-v3", 20)
     assert space is not None and space.components.shape == (20, 512)

@@ -138,16 +138,6 @@ def bundled_space(model_id: str, k: int) -> GroupingSpace | None:
     )
 
 
-def choose_space(
-    model_id: str, corpus: np.ndarray | None, k: int, min_corpus: int
-) -> GroupingSpace:
-    """The space production starts from: fitted on the corpus itself once it holds at least
-    ``min_corpus`` vectors, else the shipped space of the model, else the identity."""
-    if corpus is not None and len(corpus) >= max(min_corpus, k + 2) and k > 0:
-        return fit_space(corpus, k)
-    return bundled_space(model_id, k) or GroupingSpace()
-
-
 @dataclass
 class Idea:
     idea_id: str

@@ -224,9 +224,10 @@ def test_keep_apart_blocks_reconsolidation(con, tmp_path):
     assert overrides.reconsolidate(con, settings)["ideas_merged"] == 0
 
 
-def test_a_refit_recomputes_centroids_and_never_renumbers(con, tmp_path):
-    before = ideas_of(con)
-    settings = Settings(
+def refit_settings(tmp_path, separation_loss: float) -> Settings:
+    """A refit of one direction on any corpus of 3 or more, merging only near-identical ideas;
+    ``separation_loss``: how much worse the refit may keep the ideas apart."""
+    return Settings(
         warehouse=tmp_path / "unused.duckdb",
         landing=tmp_path,
         model={"embedding_model": MODEL},
@@ -235,9 +236,14 @@ def test_a_refit_recomputes_centroids_and_never_renumbers(con, tmp_path):
             min_corpus_for_fit=3,
             merge_similarity=0.99,
             request_focus=False,
-            refit_max_separation_loss=1.0,  # the mechanics of a refit, whatever it costs
+            refit_max_separation_loss=separation_loss,
         ),
     )
+
+
+def test_a_refit_recomputes_centroids_and_never_renumbers(con, tmp_path):
+    before = ideas_of(con)
+    settings = refit_settings(tmp_path, 1.0)  # the mechanics of a refit, whatever it costs
     assert overrides.reconsolidate(con, settings)["space_source"] == "corpus"
     assert ideas_of(con) == before
     add(con, "u1", "Bigger fonts.", vec(0, 0, 0, 0, 0, 1), 30)
@@ -271,30 +277,18 @@ def test_a_refit_that_would_scatter_the_ideas_is_refused(tmp_path, caplog):
         before = ideas_of(con)
         assert len(set(before.values())) == 2
 
-        def settings(loss: float) -> Settings:
-            return Settings(
-                warehouse=tmp_path / "unused.duckdb",
-                landing=tmp_path,
-                model={"embedding_model": MODEL},
-                grouping=GroupingSettings(
-                    components_removed=1,
-                    min_corpus_for_fit=3,
-                    merge_similarity=0.99,
-                    request_focus=False,
-                    refit_max_separation_loss=loss,
-                ),
-            )
-
         lines: list[str] = []
         with caplog.at_level("WARNING", logger="transforms.idea_store"):
-            counts = overrides.reconsolidate(con, settings(0.1), progress=lines.append)
+            counts = overrides.reconsolidate(
+                con, refit_settings(tmp_path, 0.1), progress=lines.append
+            )
         assert not counts["space_refitted"] and counts["space_source"] != "corpus"
         assert "kept the current grouping space" in caplog.text
         assert "refit_max_separation_loss" in caplog.text
         assert any("existing ideas kept apart: 100.0%" in line for line in lines)
         assert ideas_of(con) == before
         # An analyst who wants the refit anyway raises the allowed loss.
-        forced = overrides.reconsolidate(con, settings(1.0))
+        forced = overrides.reconsolidate(con, refit_settings(tmp_path, 1.0))
         assert forced["space_refitted"] and forced["space_source"] == "corpus"
 
 

@@ -15,6 +15,7 @@ from idea_harvester.config import (
     DEFAULT_CONFIG_NAME,
     ConfigError,
     Settings,
+    Source,
     load_settings,
 )
 
@@ -423,7 +424,7 @@ def _print_warehouse_status(con, settings) -> None:
             (
                 s.name,
                 s.channel,
-                "yes" if s.enabled else "no",
+                _enabled(s),
                 last[0],
                 last[1] or 0,
                 err[0] if err else None,
@@ -463,6 +464,12 @@ def _print_warehouse_status(con, settings) -> None:
         print_table(["run_id", "step", "finished_at", "counts"], last_runs, max_width=90)
 
 
+def _enabled(source: Source, yes: str = "yes", no: str = "no") -> str:
+    """Whether a source runs, in ``ideas status``, with its detection mode."""
+    state = yes if source.enabled else no
+    return f"{state}, explicit only" if source.explicit_only else state
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     from warehouse.db import connect
 
@@ -471,7 +478,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     target = _read_target(settings, args.live)
     if not target.path.exists():
         for s in settings.sources:
-            print(f"  {s.name:30} {s.channel:14} {'enabled' if s.enabled else 'disabled'}")
+            print(f"  {s.name:30} {s.channel:14} {_enabled(s, 'enabled', 'disabled')}")
         print("no warehouse yet: run `ideas run` to fetch and load the sources")
         return 0
     print(f"reading {'the snapshot' if target.is_snapshot else 'the live warehouse'} {target.path}")

@@ -78,3 +78,22 @@ def test_help_lists_every_command():
     ).stdout
     for command in ("init", "run", "demo", "sql", "status"):
         assert command in out
+
+
+def test_status_shows_which_sources_count_explicit_requests_only(tmp_path, capsys):
+    config = tmp_path / "ideas.yml"
+    config.write_text(
+        "warehouse: w.duckdb\nlanding: landing\nsources:\n"
+        "- {name: board, channel: rss, url: 'file:///b.xml', explicit_only: true}\n"
+        "- {name: chat, channel: rss, url: 'file:///c.xml', enabled: false}\n"
+    )
+    assert main(["--config", str(config), "status"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert any(
+        line.split()[0] == "board" and line.endswith("enabled, explicit only")
+        for line in lines
+        if line.strip()
+    )
+    assert any(
+        line.split()[0] == "chat" and line.endswith("disabled") for line in lines if line.strip()
+    )

@@ -263,14 +263,19 @@ def sweep(
         for value, trial in zip(values, trials, strict=True):
             progress(f"{parameter} = {value}")
             predicted = group_texts(texts, EnrichSettings.from_settings(trial), vectors)
-            results.append({"value": value, **grouping_scores(gold, predicted)})
+            results.append({"value": value, **grouping_scores(gold, predicted), "n": len(rows)})
     else:
         for value, trial in zip(values, trials, strict=True):
             progress(f"{parameter} = {value}")
-            scores = eval_suggestions(path, trial, explicit)
-            rows_count = scores.pop("n")
-            results.append({"value": value, **scores})
-    n = len(rows) if what == "grouping" else rows_count
+            results.append({"value": value, **eval_suggestions(path, trial, explicit)})
+    n = results[0].pop("n")
+    for result in results[1:]:
+        result.pop("n")
     best = max(results, key=lambda r: r[best_by])  # max keeps the first of equals
-    return {"parameter": parameter, "best_by": best_by, "best": best["value"],
-            "results": results, "n": n}  # fmt: skip
+    return {
+        "parameter": parameter,
+        "best_by": best_by,
+        "best": best["value"],
+        "results": results,
+        "n": n,
+    }

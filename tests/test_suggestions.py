@@ -256,6 +256,8 @@ def test_what_a_change_would_bring_is_not_itself_a_request(sentence, language, r
         ("It would help if the editor had a word count.", "en"),
         ("It would be great if you added tags.", "en"),
         ("It would make sense to have an offline mode.", "en"),
+        ("It could really use a dark mode.", "en"),
+        ("This could do with a search box.", "en"),
         ("Ce serait bien de pouvoir exporter en Markdown.", "fr"),
         ("Ça aiderait si on pouvait trier par date.", "fr"),
     ],

@@ -249,6 +249,15 @@ _EN_RULES: tuple[_Rule, ...] = (
         0.45,
     ),
     _rule(
+        # "The app could really use a dark mode.", "This could do with a search box."
+        "could use",
+        r"\b(?:it|this|that|the (?:\w+ ){0,2}?(?:app|application|site|website|editor|tool"
+        r"|product|ui|interface|feature|page|version|api|sdk|phone|watch|game|os|platform"
+        r"|store))\s+(?:really |definitely |seriously |certainly )?could (?:really |definitely "
+        r"|seriously |certainly )?(?:use|do with)\b",
+        0.6,
+    ),
+    _rule(
         "there should be",
         r"\bthere (?:should|ought to|needs to|has to|must|could|really should"
         r"|should really) (?:also |definitely |at least |really )?be\b",
@@ -439,12 +448,13 @@ _EN_NEGATIVE: tuple[_Rule, ...] = (
     ),
     _rule(
         # What a change would bring, said after the request: "This would allow apps to ...",
-        # "It will save us a lot of time." Not "It would help if ..." or "It would make sense
-        # to ...", which ask.
+        # "It will save us a lot of time." Not "It would help if ...", "It would make sense
+        # to ..." or "It could use a dark mode", which ask.
         BENEFIT,
         r"^(?:(?:and|so|then|also|plus|but|ideally)[,]? )*(?:it|this|that|which)(?: would"
         r"|'d| will| could| might)(?: \w+ly| also| even| only| then| in turn)? (?!be\b"
-        r"|have\b|need\b|make sense\b|require)\w+\b(?! if\b| to have\b)",
+        r"|have\b|need\b|make sense\b|require|use\b|do with\b|\w+ly\b)\w+\b(?! if\b"
+        r"| to have\b)",
         0.5,
     ),
     _rule(

@@ -78,10 +78,20 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print("error: --explicit applies to `ideas eval suggestions` only", file=sys.stderr)
         return EXIT_USAGE
     if args.sweep is not None:
+        if args.errors:
+            print("error: --errors shows one run's mistakes: drop --sweep", file=sys.stderr)
+            return EXIT_USAGE
         return _eval_sweep(args, settings)
+    if args.errors and args.what == "similarity":
+        print("error: --errors applies to suggestions and grouping", file=sys.stderr)
+        return EXIT_USAGE
     try:
-        if args.explicit:
-            result = evaluation.eval_suggestions(Path(args.data), settings, explicit=True)
+        if args.what == "suggestions":
+            result = evaluation.eval_suggestions(
+                Path(args.data), settings, explicit=args.explicit, errors=args.errors
+            )
+        elif args.what == "grouping":
+            result = evaluation.eval_grouping(Path(args.data), settings, errors=args.errors)
         else:
             result = run(Path(args.data), settings)
     except evaluation.EvalDataError as err:
@@ -90,6 +100,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result))
     else:
+        errors = result.pop("errors", None)
         model = settings.model.embedding_model
         if args.what == "grouping":  # grouped under the grouping key (request focus or not)
             from transforms.embeddings import grouping_key
@@ -101,7 +112,33 @@ def cmd_eval(args: argparse.Namespace) -> int:
                 print(
                     f"  {key:15} {value:.4f}" if isinstance(value, float) else f"  {key:15} {value}"
                 )
+        if errors is not None:
+            _print_errors(args.what, errors)
     return 0
+
+
+def _print_errors(what: str, errors: dict) -> None:
+    """The mistakes ``ideas eval --errors`` found, for a person to read."""
+    if what == "suggestions":
+        print(f"false positives ({errors['count_false_positives']}), most confident first:")
+        for e in errors["false_positives"]:
+            print(f"  {_quote(e['text'], 110)}")
+            print(f"      decided by {e['cue']} ({e['score']:.2f}) on {_quote(e['sentence'], 90)}")
+        print(f"false negatives ({errors['count_false_negatives']}):")
+        for e in errors["false_negatives"]:
+            print(f"  {_quote(e['text'], 110)}")
+        return
+    print("gold clusters split the most (each text's group number):")
+    for c in errors["split_clusters"]:
+        print(f"  cluster {c['cluster']}: {c['count_texts']} texts in {c['count_groups']} groups")
+        for t in c["texts"]:
+            print(f"    [{t['group']}] {_quote(t['text'], 100)}")
+    print("groups mixing the most clusters (each text's gold cluster):")
+    for g in errors["mixed_groups"]:
+        mix = ", ".join(f"{k}: {v}" for k, v in g["clusters"].items())
+        print(f"  group {g['group']}: {g['count_texts']} texts ({mix})")
+        for t in g["texts"]:
+            print(f"    [{t['cluster']}] {_quote(t['text'], 100)}")
 
 
 def _eval_sweep(args: argparse.Namespace, settings: Settings) -> int:
@@ -545,6 +582,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="suggestions only: decide as for a source with explicit_only (a suggestion needs "
         "a request cue; statements of a lack do not count)",
+    )
+    p.add_argument(
+        "--errors",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also show up to N mistakes: false positives and negatives (suggestions), the "
+        "gold clusters split the most and the groups mixing the most clusters (grouping)",
     )
     p.add_argument(
         "--sweep",

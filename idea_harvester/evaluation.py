@@ -69,11 +69,25 @@ def predict_suggestions(texts: list[str], s: EnrichSettings, explicit: bool = Fa
     """``predict_suggestion`` for many texts, with the production decision (rules, then the
     classifier on one embedding batch of every candidate sentence); ``explicit``: as from a
     source with ``explicit_only`` (a suggestion needs a request cue)."""
+    return [v is not None for v in suggestion_verdicts(texts, s, explicit)]
+
+
+def suggestion_verdicts(
+    texts: list[str], s: EnrichSettings, explicit: bool = False
+) -> list[dict | None]:
+    """For each text, its first sentence the pipeline calls a suggestion (``sentence``,
+    ``cue``: the rule or "classifier", ``score``), or None."""
     items = [(f"t{n}", text, "") for n, text in enumerate(texts)]
     explicit_items = frozenset(item[0] for item in items) if explicit else frozenset()
-    rows = segment_items(items, s, explicit_items=explicit_items)
-    found = {row["item_id"] for row in rows if row["is_suggestion"]}
-    return [f"t{n}" in found for n in range(len(texts))]
+    first: dict[str, dict] = {}
+    for row in segment_items(items, s, explicit_items=explicit_items):
+        if row["is_suggestion"] and row["item_id"] not in first:
+            first[row["item_id"]] = {
+                "sentence": row["sentence_text"],
+                "cue": row["suggestion_cue"],
+                "score": row["suggestion_score"],
+            }
+    return [first.get(f"t{n}") for n in range(len(texts))]
 
 
 def binary_scores(gold: list[int], predicted: list[int]) -> dict[str, float]:
@@ -86,15 +100,36 @@ def binary_scores(gold: list[int], predicted: list[int]) -> dict[str, float]:
     return {"precision": precision, "recall": recall, "f1": f1}
 
 
-def eval_suggestions(path: Path, settings: Settings, explicit: bool = False) -> dict[str, float]:
+def eval_suggestions(
+    path: Path, settings: Settings, explicit: bool = False, errors: int = 0
+) -> dict:
+    """Precision, recall and F1 of class 1, and ``n``; with ``errors``, also up to that many
+    false positives (the most confident first, with the sentence that decided) and false
+    negatives (in file order) under the key ``errors``."""
     rows = read_rows(path, ("text", "label"))
     try:
         gold = [int(float(r["label"])) for r in rows]
     except ValueError as err:
         raise EvalDataError(f"{path}: label must be 0 or 1 ({err})") from None
     s = EnrichSettings.from_settings(settings)
-    predicted = [int(p) for p in predict_suggestions([r["text"] for r in rows], s, explicit)]
-    return {**binary_scores(gold, predicted), "n": len(rows)}
+    texts = [r["text"] for r in rows]
+    verdicts = suggestion_verdicts(texts, s, explicit)
+    predicted = [int(v is not None) for v in verdicts]
+    result: dict = {**binary_scores(gold, predicted), "n": len(rows)}
+    if errors > 0:
+        wrong_yes = [
+            {"text": t, **v} for t, g, v in zip(texts, gold, verdicts, strict=True) if v and not g
+        ]
+        wrong_yes.sort(key=lambda e: -e["score"])
+        pairs = zip(texts, gold, verdicts, strict=True)
+        wrong_no = [{"text": t} for t, g, v in pairs if g and not v]
+        result["errors"] = {
+            "count_false_positives": len(wrong_yes),
+            "count_false_negatives": len(wrong_no),
+            "false_positives": wrong_yes[:errors],
+            "false_negatives": wrong_no[:errors],
+        }
+    return result
 
 
 def text_vectors(texts: list[str], s: EnrichSettings) -> np.ndarray:
@@ -193,10 +228,62 @@ def grouping_scores(gold: list[str], predicted: list[str]) -> dict[str, float]:
     }
 
 
-def eval_grouping(path: Path, settings: Settings) -> dict[str, float]:
+def eval_grouping(path: Path, settings: Settings, errors: int = 0) -> dict:
+    """ARI, NMI, pair scores, number of groups and ``n``; with ``errors``, also up to that
+    many gold clusters split the most and groups mixing the most clusters (``errors``)."""
     rows = read_rows(path, ("text", "cluster"))
-    predicted = group_texts([r["text"] for r in rows], EnrichSettings.from_settings(settings))
-    return {**grouping_scores([r["cluster"] for r in rows], predicted), "n": len(rows)}
+    texts, gold = [r["text"] for r in rows], [r["cluster"] for r in rows]
+    predicted = group_texts(texts, EnrichSettings.from_settings(settings))
+    result: dict = {**grouping_scores(gold, predicted), "n": len(rows)}
+    if errors > 0:
+        result["errors"] = grouping_errors(texts, gold, predicted, errors)
+    return result
+
+
+def grouping_errors(
+    texts: list[str], gold: list[str], predicted: list[str], most: int, quotes: int = 5
+) -> dict:
+    """Where grouping disagrees with the gold clusters: the ``most`` clusters that lost the
+    most pairs (their texts spread over several groups; each text with its group's number)
+    and the ``most`` groups with the most pairs from different clusters (each text with its
+    cluster). Up to ``quotes`` texts each; groups are numbered by first appearance."""
+    number = {g: n + 1 for n, g in enumerate(dict.fromkeys(predicted))}
+    by_cluster: dict[str, list[int]] = {}
+    by_group: dict[str, list[int]] = {}
+    for i, (c, g) in enumerate(zip(gold, predicted, strict=True)):
+        by_cluster.setdefault(c, []).append(i)
+        by_group.setdefault(g, []).append(i)
+
+    def lost_pairs(members: list[int], label: list[str]) -> int:
+        together = sum(comb(k, 2) for k in Counter(label[i] for i in members).values())
+        return comb(len(members), 2) - together
+
+    split = sorted(by_cluster.items(), key=lambda kv: -lost_pairs(kv[1], predicted))
+    mixed = sorted(by_group.items(), key=lambda kv: -lost_pairs(kv[1], gold))
+    return {
+        "split_clusters": [
+            {
+                "cluster": c,
+                "count_texts": len(members),
+                "count_groups": len({predicted[i] for i in members}),
+                "texts": [{"group": number[predicted[i]], "text": texts[i]} for i in members][
+                    :quotes
+                ],
+            }
+            for c, members in split[:most]
+            if lost_pairs(members, predicted)
+        ],
+        "mixed_groups": [
+            {
+                "group": number[g],
+                "count_texts": len(members),
+                "clusters": dict(Counter(gold[i] for i in members).most_common()),
+                "texts": [{"cluster": gold[i], "text": texts[i]} for i in members][:quotes],
+            }
+            for g, members in mixed[:most]
+            if lost_pairs(members, gold)
+        ],
+    }
 
 
 def eval_similarity(path: Path, settings: Settings) -> dict[str, float]:

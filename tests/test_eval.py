@@ -243,3 +243,42 @@ def test_eval_grouping_refuses_a_refit_that_would_scatter_the_ideas_as_productio
     # ideas are its top directions, so production keeps the shipped space, and so does eval.
     assert grouping_scores(gold, grouped(0.1))["ari"] == pytest.approx(1.0)
     assert grouping_scores(gold, grouped(1.0))["ari"] < 0.9  # forced: the ideas scatter
+
+
+def test_grouping_errors_name_the_split_clusters_and_the_mixed_groups():
+    from idea_harvester.evaluation import grouping_errors
+
+    texts = ["a1", "a2", "a3", "b1", "b2"]
+    gold = ["a", "a", "a", "b", "b"]
+    predicted = ["x", "y", "y", "x", "x"]
+    errors = grouping_errors(texts, gold, predicted, most=5)
+    [split] = errors["split_clusters"]  # b stayed together: not listed
+    assert split["cluster"] == "a" and split["count_groups"] == 2
+    assert [t["group"] for t in split["texts"]] == [1, 2, 2]  # numbered by first appearance
+    [mixed] = errors["mixed_groups"]  # y holds only a's
+    assert mixed["group"] == 1 and mixed["clusters"] == {"b": 2, "a": 1}
+    assert grouping_errors(texts, gold, gold, most=5) == {"split_clusters": [], "mixed_groups": []}
+
+
+def test_suggestion_errors_show_what_decided_each_mistake(tmp_path, capsys):
+    data = _csv(
+        tmp_path / "s.csv",
+        ["text", "label"],
+        [
+            ["Please add a dark mode to the web app.", 1],
+            ["iOS has had offline notebooks for ages.", 0],  # the classifier calls it a request
+            ["Dark theme.", 1],  # too terse for any detector
+        ],
+    )
+    result = _json(capsys, ["eval", "suggestions", "--data", str(data), "--errors", "5", "--json"])
+    errors = result["errors"]
+    assert errors["count_false_positives"] == 1 and errors["count_false_negatives"] == 1
+    [fp] = errors["false_positives"]
+    assert fp["text"] == fp["sentence"] == "iOS has had offline notebooks for ages."
+    assert fp["cue"] == "classifier" and 0 < fp["score"] <= 1
+    assert errors["false_negatives"] == [{"text": "Dark theme."}]
+    assert main(["eval", "suggestions", "--data", str(data), "--errors", "5"]) == 0
+    out = capsys.readouterr().out
+    assert "false positives (1)" in out and "decided by classifier" in out
+    assert main(["eval", "similarity", "--data", str(data), "--errors", "5"]) == 2
+    assert "--errors applies to suggestions and grouping" in capsys.readouterr().err

@@ -25,7 +25,8 @@ import numpy as np
 
 from idea_harvester.config import GroupingSettings, Settings
 from transforms import embeddings, grouping, idea_store, near_duplicates
-from transforms.enrich import EnrichSettings, segment_item, segment_items
+from transforms.classifier import load_classifier
+from transforms.enrich import Embed, EnrichSettings, segment_item, segment_items
 from transforms.text import text_hash
 
 
@@ -73,14 +74,15 @@ def predict_suggestions(texts: list[str], s: EnrichSettings, explicit: bool = Fa
 
 
 def suggestion_verdicts(
-    texts: list[str], s: EnrichSettings, explicit: bool = False
+    texts: list[str], s: EnrichSettings, explicit: bool = False, embed: Embed | None = None
 ) -> list[dict | None]:
     """For each text, its first sentence the pipeline calls a suggestion (``sentence``,
-    ``cue``: the rule or "classifier", ``score``), or None."""
+    ``cue``: the rule or "classifier", ``score``), or None. ``embed``: the classifier's
+    embedder (default: encode every time)."""
     items = [(f"t{n}", text, "") for n, text in enumerate(texts)]
     explicit_items = frozenset(item[0] for item in items) if explicit else frozenset()
     first: dict[str, dict] = {}
-    for row in segment_items(items, s, explicit_items=explicit_items):
+    for row in segment_items(items, s, embed, explicit_items=explicit_items):
         if row["is_suggestion"] and row["item_id"] not in first:
             first[row["item_id"]] = {
                 "sentence": row["sentence_text"],
@@ -101,7 +103,11 @@ def binary_scores(gold: list[int], predicted: list[int]) -> dict[str, float]:
 
 
 def eval_suggestions(
-    path: Path, settings: Settings, explicit: bool = False, errors: int = 0
+    path: Path,
+    settings: Settings,
+    explicit: bool = False,
+    errors: int = 0,
+    embed: Embed | None = None,
 ) -> dict:
     """Precision, recall and F1 of class 1, and ``n``; with ``errors``, also up to that many
     false positives (the most confident first, with the sentence that decided) and false
@@ -113,7 +119,7 @@ def eval_suggestions(
         raise EvalDataError(f"{path}: label must be 0 or 1 ({err})") from None
     s = EnrichSettings.from_settings(settings)
     texts = [r["text"] for r in rows]
-    verdicts = suggestion_verdicts(texts, s, explicit)
+    verdicts = suggestion_verdicts(texts, s, explicit, embed)
     predicted = [int(v is not None) for v in verdicts]
     result: dict = {**binary_scores(gold, predicted), "n": len(rows)}
     if errors > 0:
@@ -301,6 +307,23 @@ def eval_similarity(path: Path, settings: Settings) -> dict[str, float]:
     return {"spearman": float(spearmanr(cosine, gold).statistic), "n": len(rows)}
 
 
+def _remembering_embedder(s: EnrichSettings) -> Embed | None:
+    """The classifier's embedder, keeping every vector it made (a sweep embeds once)."""
+    if s.classifier is None:
+        return None
+    model_id = load_classifier(s.classifier).model_id
+    known: dict[str, np.ndarray] = {}
+
+    def embed(texts: list[str]) -> np.ndarray:
+        new = [t for t in dict.fromkeys(texts) if t not in known]
+        if new:
+            vectors = embeddings.encode(model_id, new, batch_size=s.batch_size)
+            known.update(zip(new, vectors, strict=True))
+        return np.asarray([known[t] for t in texts], dtype=np.float32)
+
+    return embed
+
+
 #: What ``ideas eval --sweep`` varies for each kind, and the figure that picks the best value.
 SWEPT = {
     "suggestions": ("detection.classifier_threshold", "f1"),
@@ -352,9 +375,10 @@ def sweep(
             predicted = group_texts(texts, EnrichSettings.from_settings(trial), vectors)
             results.append({"value": value, **grouping_scores(gold, predicted), "n": len(rows)})
     else:
+        embed = _remembering_embedder(EnrichSettings.from_settings(settings))
         for value, trial in zip(values, trials, strict=True):
             progress(f"{parameter} = {value}")
-            results.append({"value": value, **eval_suggestions(path, trial, explicit)})
+            results.append({"value": value, **eval_suggestions(path, trial, explicit, 0, embed)})
     n = results[0].pop("n")
     for result in results[1:]:
         result.pop("n")

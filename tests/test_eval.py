@@ -282,3 +282,29 @@ def test_suggestion_errors_show_what_decided_each_mistake(tmp_path, capsys):
     assert "false positives (1)" in out and "decided by classifier" in out
     assert main(["eval", "similarity", "--data", str(data), "--errors", "5"]) == 2
     assert "--errors applies to suggestions and grouping" in capsys.readouterr().err
+
+
+def test_a_detection_sweep_embeds_each_sentence_once(tmp_path, monkeypatch):
+    from idea_harvester import evaluation
+    from idea_harvester.config import Settings
+
+    data = _csv(
+        tmp_path / "s.csv",
+        ["text", "label"],
+        [
+            ["A tag tree would replace half of my notebooks.", 1],
+            ["The new layout moved the search bar to the bottom of the screen.", 0],
+        ],
+    )
+    encoded: list[str] = []
+    real_encode = evaluation.embeddings.encode
+
+    def counting(model_id, texts, *args, **kwargs):
+        encoded.extend(texts)
+        return real_encode(model_id, texts, *args, **kwargs)
+
+    monkeypatch.setattr(evaluation.embeddings, "encode", counting)
+    settings = Settings(warehouse=tmp_path / "w.duckdb", landing=tmp_path)
+    result = evaluation.sweep("suggestions", data, settings, [0.5, 0.7, 0.9])
+    assert len(result["results"]) == 3
+    assert encoded and len(encoded) == len(set(encoded))  # three runs, one embedding each

@@ -20,6 +20,11 @@ def _csv(path, header, rows):
     return path
 
 
+def _labels_csv(tmp_path, rows):
+    """A suggestions file (text,label) with ``rows``."""
+    return _csv(tmp_path / "s.csv", ["text", "label"], rows)
+
+
 def _json(capsys, argv):
     assert main(argv) == 0
     return json.loads(capsys.readouterr().out)
@@ -45,9 +50,8 @@ def test_pair_counts_and_grouping_scores_on_hand_made_labels():
 
 
 def test_eval_suggestions_json(tmp_path, capsys):
-    data = _csv(
-        tmp_path / "s.csv",
-        ["text", "label"],
+    data = _labels_csv(
+        tmp_path,
         [
             ["Please add a dark mode to the web app.", 1],
             ["Ce serait bien d'avoir un export Markdown.", 1],
@@ -141,9 +145,8 @@ def test_a_grouping_sweep_measures_each_threshold_and_names_the_best(tmp_path, c
 
 
 def test_a_detection_sweep_trades_recall_for_precision(tmp_path, capsys):
-    data = _csv(
-        tmp_path / "s.csv",
-        ["text", "label"],
+    data = _labels_csv(
+        tmp_path,
         [
             ["Please add a dark mode to the web app.", 1],
             ["A tag tree would replace half of my notebooks.", 1],
@@ -184,9 +187,8 @@ def test_a_sweep_that_cannot_run_says_why(tmp_path, capsys, argv, message):
 
 
 def test_explicit_decides_as_for_an_explicit_only_source(tmp_path, capsys):
-    data = _csv(
-        tmp_path / "s.csv",
-        ["text", "label"],
+    data = _labels_csv(
+        tmp_path,
         [
             ["Please add a dark mode to the web app.", 1],
             ["iOS has had offline notebooks for ages.", 1],  # only the classifier sees it
@@ -261,9 +263,8 @@ def test_grouping_errors_name_the_split_clusters_and_the_mixed_groups():
 
 
 def test_suggestion_errors_show_what_decided_each_mistake(tmp_path, capsys):
-    data = _csv(
-        tmp_path / "s.csv",
-        ["text", "label"],
+    data = _labels_csv(
+        tmp_path,
         [
             ["Please add a dark mode to the web app.", 1],
             ["iOS has had offline notebooks for ages.", 0],  # the classifier calls it a request
@@ -288,9 +289,8 @@ def test_a_detection_sweep_embeds_each_sentence_once(tmp_path, monkeypatch):
     from idea_harvester import evaluation
     from idea_harvester.config import Settings
 
-    data = _csv(
-        tmp_path / "s.csv",
-        ["text", "label"],
+    data = _labels_csv(
+        tmp_path,
         [
             ["A tag tree would replace half of my notebooks.", 1],
             ["The new layout moved the search bar to the bottom of the screen.", 0],

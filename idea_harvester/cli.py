@@ -58,7 +58,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _model_settings(args: argparse.Namespace):
     """The config's model and thresholds when a config is found, else the defaults."""
-    from idea_harvester.config import Settings, resolve_config_path
+    from idea_harvester.config import resolve_config_path
 
     if args.config or resolve_config_path().exists():
         return load_settings(args.config)
@@ -68,11 +68,6 @@ def _model_settings(args: argparse.Namespace):
 def cmd_eval(args: argparse.Namespace) -> int:
     from idea_harvester import evaluation
 
-    run = {
-        "suggestions": evaluation.eval_suggestions,
-        "grouping": evaluation.eval_grouping,
-        "similarity": evaluation.eval_similarity,
-    }[args.what]
     settings = _model_settings(args)
     if args.explicit and args.what != "suggestions":
         print("error: --explicit applies to `ideas eval suggestions` only", file=sys.stderr)
@@ -93,7 +88,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         elif args.what == "grouping":
             result = evaluation.eval_grouping(Path(args.data), settings, errors=args.errors)
         else:
-            result = run(Path(args.data), settings)
+            result = evaluation.eval_similarity(Path(args.data), settings)
     except evaluation.EvalDataError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_USAGE

@@ -170,9 +170,8 @@ def group_texts(
     labels = _grouped(texts, raw, space, gs, s)
     if large and gs.refit_on_reconsolidate and space.source != grouping.CORPUS:
         fitted = grouping.fit_space(raw, k)
-        before, _ = grouping.idea_separation(labels, raw, space)
-        after, _ = grouping.idea_separation(labels, raw, fitted)
-        if after >= before - gs.refit_max_separation_loss:
+        check = grouping.check_refit(labels, raw, space, fitted, gs.refit_max_separation_loss)
+        if check.keeps_ideas_apart:
             labels = _grouped(texts, raw, fitted, gs, s)
     return labels
 

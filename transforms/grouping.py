@@ -111,9 +111,37 @@ def idea_separation(
     own /= np.maximum(np.linalg.norm(own, axis=1, keepdims=True), 1e-12)
     own_similarity = (own * x[members]).sum(axis=1)
     others = x[members] @ centres.T
-    others[np.arange(len(members)), row_idea[members]] = -np.inf
-    best_other = others.max(axis=1) if len(ids) > 1 else np.full(len(members), -np.inf)
-    return float((own_similarity > best_other).mean()), len(members)
+    others[np.arange(len(members)), row_idea[members]] = -np.inf  # a lone idea: all -inf
+    return float((own_similarity > others.max(axis=1)).mean()), len(members)
+
+
+@dataclass(frozen=True)
+class RefitCheck:
+    """``idea_separation`` of the existing ideas in the current and the refitted space."""
+
+    before: float
+    after: float
+    members_scored: int
+    max_loss: float
+
+    @property
+    def keeps_ideas_apart(self) -> bool:
+        return self.after >= self.before - self.max_loss
+
+
+def check_refit(
+    idea_ids: Sequence[str],
+    vectors: np.ndarray,
+    current: GroupingSpace,
+    fitted: GroupingSpace,
+    max_loss: float,
+) -> RefitCheck:
+    """Whether ``fitted`` keeps the ideas (members' raw ``vectors``) apart about as well as
+    ``current``: its separation may be at most ``max_loss`` lower
+    (``grouping.refit_max_separation_loss``)."""
+    before, scored = idea_separation(idea_ids, vectors, current)
+    after, _ = idea_separation(idea_ids, vectors, fitted)
+    return RefitCheck(before, after, scored, max_loss)
 
 
 def bundled_space(model_id: str, k: int) -> GroupingSpace | None:

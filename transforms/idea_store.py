@@ -158,13 +158,12 @@ def refit_keeps_ideas_apart(
     ids, raw = member_embeddings(con, model_id)
     if not ids:
         return True
-    before, scored = grouping.idea_separation(ids, raw, current)
-    after, _ = grouping.idea_separation(ids, raw, fitted)
+    check = grouping.check_refit(ids, raw, current, fitted, gs.refit_max_separation_loss)
     progress(
-        f"existing ideas kept apart: {before:.1%} of {scored} members in the current space, "
-        f"{after:.1%} in the refitted one"
+        f"existing ideas kept apart: {check.before:.1%} of {check.members_scored} members in "
+        f"the current space, {check.after:.1%} in the refitted one"
     )
-    if after >= before - gs.refit_max_separation_loss:
+    if check.keeps_ideas_apart:
         return True
     log.warning(
         "kept the current grouping space: refitted on this warehouse's suggestions, it would "
@@ -173,8 +172,8 @@ def refit_keeps_ideas_apart(
         "corpus made of a few big ideas has those ideas as its top principal directions; "
         "refitting would remove them. Set grouping.refit_on_reconsolidate: false to stop "
         "trying, or raise refit_max_separation_loss to force it.",
-        100 * after,
-        100 * before,
+        100 * check.after,
+        100 * check.before,
         gs.refit_max_separation_loss,
     )
     return False

@@ -157,20 +157,18 @@ def idea_label(text: str, max_words: int = 8) -> str:
     return short[:1].upper() + short[1:]
 
 
-#: A label that opens with a pronoun pointing back to an earlier sentence.
+#: A label that opens with a pronoun pointing back to an earlier sentence, or holds an
+#: English object pronoun for things named there ("Kestrel transcribed them ...").
 _POINTS_BACK = re.compile(
-    r"^(?:it|its|they|them|their|il|ils|elle|elles|ça|cela|ceci"
-    r"|s" + _APOS + r"ils?|s" + _APOS + r"elles?|qu" + _APOS + r"ils?)\b",
+    r"^(?:it|its|they|their|il|ils|elle|elles|ça|cela|ceci"
+    r"|s" + _APOS + r"ils?|s" + _APOS + r"elles?|qu" + _APOS + r"ils?)\b"
+    r"|\b(?:them|those ones)\b",
     re.IGNORECASE,
 )
-
-
-#: An English object pronoun for things named elsewhere: "Kestrel transcribed them ...".
-_THEM = re.compile(r"\b(?:them|those ones)\b", re.IGNORECASE)
 
 
 def points_back(label: str) -> bool:
     """Whether a label only makes sense after the sentence before it ("S'ils étaient
     transcrits automatiquement", "They should sync too", "Kestrel transcribed them
     automatically")."""
-    return bool(_POINTS_BACK.match(label) or _THEM.search(label))
+    return bool(_POINTS_BACK.search(label))

@@ -292,6 +292,47 @@ def test_a_refit_that_would_scatter_the_ideas_is_refused(tmp_path, caplog):
         assert forced["space_refitted"] and forced["space_source"] == "corpus"
 
 
+def test_a_refused_first_fit_is_remembered_until_the_corpus_grows_by_half(
+    tmp_path, caplog, monkeypatch
+):
+    # Enrich fits a space for a model that ships none, once the corpus is large enough. On
+    # two big ideas the fit is refused; the next runs must not fit and check it all again.
+    rng = np.random.default_rng(5)
+
+    def add_big(con, start: int, stop: int) -> None:
+        for n in range(start, stop):
+            axis = vec(1, 0, 0) if n % 2 else vec(0, 1, 0)
+            noisy = np.asarray(axis) + 0.15 * rng.standard_normal(DIM)
+            add(con, f"b{n}", f"big idea text {n}", (noisy / np.linalg.norm(noisy)).tolist(), n)
+
+    fits: list[int] = []
+    real_fit = idea_store.grouping.fit_space
+    monkeypatch.setattr(
+        idea_store.grouping, "fit_space", lambda v, k, *a: fits.append(len(v)) or real_fit(v, k, *a)
+    )
+    gs = refit_settings(tmp_path, 0.1).grouping
+    with connect(tmp_path / "w.duckdb") as con:
+        add_big(con, 0, 24)
+        enrich._group_new_suggestions(con, enrich_settings(near_duplicates=False))
+        con.execute("DELETE FROM core.grouping_spaces")  # as for a model never seen before
+        with caplog.at_level("WARNING", logger="transforms.idea_store"):
+            assert idea_store.active_space(con, MODEL, gs).is_identity
+        assert fits == [24] and "kept the current grouping space" in caplog.text
+        assert idea_store.refused_fit_at(con, MODEL) == 24
+
+        add_big(con, 24, 35)  # 35 texts: less than half again
+        assert idea_store.active_space(con, MODEL, gs).is_identity
+        assert fits == [24]
+        add_big(con, 35, 36)  # 36 = 24 * 1.5: tried again, refused again
+        assert idea_store.active_space(con, MODEL, gs).is_identity
+        assert fits == [24, 36] and idea_store.refused_fit_at(con, MODEL) == 36
+        # A fit that is taken clears the memory.
+        loose = gs.model_copy(update={"refit_max_separation_loss": 1.0})
+        add_big(con, 36, 54)
+        assert idea_store.active_space(con, MODEL, loose).source == "corpus"
+        assert fits == [24, 36, 54] and idea_store.refused_fit_at(con, MODEL) is None
+
+
 def test_the_cli_merges_moves_and_names_unknown_ids(tmp_path, capsys):
     from idea_harvester import cli
     from tests.pipeline_support import write_config

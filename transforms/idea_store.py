@@ -10,6 +10,7 @@ core.idea_redirects; an analyst's move is kept in core.mention_overrides.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -103,10 +104,17 @@ def stored_space(con: duckdb.DuckDBPyConnection, model_id: str) -> grouping.Grou
 
 
 def store_space(
-    con: duckdb.DuckDBPyConnection, model_id: str, space: grouping.GroupingSpace
+    con: duckdb.DuckDBPyConnection,
+    model_id: str,
+    space: grouping.GroupingSpace,
+    refused_fit_at: int | None = None,
 ) -> None:
+    """Store the model's space; ``refused_fit_at``: the corpus size at which a first fit was
+    just refused (see ``active_space``)."""
     con.execute(
-        "INSERT OR REPLACE INTO core.grouping_spaces VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT OR REPLACE INTO core.grouping_spaces (model_id, space_id, space_source, "
+        "count_components, count_fitted_on, mean, components, fitted_at, "
+        "count_corpus_at_refused_fit) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             model_id,
             space.fingerprint(),
@@ -116,8 +124,22 @@ def store_space(
             None if space.mean is None else space.mean.tolist(),
             None if space.components is None else space.components.tolist(),
             datetime.now(UTC),
+            refused_fit_at,
         ],
     )
+
+
+def refused_fit_at(con: duckdb.DuckDBPyConnection, model_id: str) -> int | None:
+    """The corpus size at which enrich last refused a first fit for the model, if it did."""
+    row = con.execute(
+        "SELECT count_corpus_at_refused_fit FROM core.grouping_spaces WHERE model_id = ?",
+        [model_id],
+    ).fetchone()
+    return None if row is None else row[0]
+
+
+#: A refused first fit is tried again once the corpus has grown by this factor.
+REFUSED_FIT_RETRY_GROWTH = 1.5
 
 
 def active_space(
@@ -126,22 +148,32 @@ def active_space(
     """The stored space of the model; the first time, the shipped one (or the identity). A
     model without a shipped space gets its first fit here, once the corpus is large enough
     and if the fit keeps the existing ideas apart (``first_fit=False``: reconsolidation,
-    which refits itself); later refits happen only in reconsolidation."""
+    which refits itself); later refits happen only in reconsolidation. A refused first fit is
+    remembered with the corpus size, and tried again only once the corpus has grown by
+    ``REFUSED_FIT_RETRY_GROWTH`` (a fit and its check read every member's vector)."""
     stored = stored_space(con, model_id)
     if stored is not None and (not stored.is_identity or gs.components_removed == 0):
         return stored
     space = stored
     if space is None:
         space = grouping.bundled_space(model_id, gs.components_removed) or grouping.GroupingSpace()
+    refused_at = None
     if first_fit and space.is_identity and gs.components_removed > 0:
-        if corpus_size(con) >= gs.min_corpus_for_fit:
+        size = corpus_size(con)
+        last_refused = refused_fit_at(con, model_id) if stored is not None else None
+        retry_from = gs.min_corpus_for_fit
+        if last_refused is not None:
+            retry_from = max(retry_from, math.ceil(last_refused * REFUSED_FIT_RETRY_GROWTH))
+        if size >= retry_from:
             corpus = corpus_vectors(con, model_id)  # the texts embedded under this key
             if len(corpus) >= gs.min_corpus_for_fit:
                 fitted = grouping.fit_space(corpus, gs.components_removed)
                 if refit_keeps_ideas_apart(con, model_id, space, fitted, gs):
                     space = fitted
-    if space is not stored:
-        store_space(con, model_id, space)
+                else:
+                    refused_at = size
+    if space is not stored or refused_at is not None:
+        store_space(con, model_id, space, refused_at)
     return space
 
 

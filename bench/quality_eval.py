@@ -9,6 +9,11 @@ figures of the idea-quality issue's table with the command that reproduces each.
 One row reads SemEval A's training file as a test set (7,717 distinct forum sentences, a
 quarter of them suggestions): thirteen times the trial set, and imbalanced like real forums.
 
+Each detection row also gives its false-positive rate and the F1 it would have if 10% of the
+texts were suggestions (``f1_at_10pct``, from its recall and false-positive rate). The trial
+sets are balanced (half suggestions); real channels, and SemEval A's training file (26%), hold
+far fewer, and there every false-positive rate point costs precision.
+
 One row shows what a user's own labels buy: a classifier retrained with `ideas
 train-classifier` on SemEval A's *train* file (forum sentences like the A trial set's) and
 evaluated on the A trial set. Those weights live in the temporary folder only: SemEval's
@@ -163,6 +168,25 @@ def minibar_cross_app(
     return results
 
 
+def positives_in(path: Path) -> int:
+    """How many texts of a ``text,label`` file are labelled 1."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        return sum(int(float(row["label"])) for row in csv.DictReader(fh))
+
+
+def at_prevalence(result: dict, positives: int, prevalence: float = 0.1) -> dict[str, float]:
+    """The false-positive rate of a detection result, and the precision and F1 it would have
+    on texts of which ``prevalence`` are suggestions (same recall and false-positive rate)."""
+    recall, precision, n = result["recall"], result["precision"], result["n"]
+    true_pos = recall * positives
+    false_pos = true_pos / precision - true_pos if precision else 0.0
+    fpr = false_pos / (n - positives) if n > positives else 0.0
+    flagged = recall * prevalence + fpr * (1 - prevalence)
+    p10 = recall * prevalence / flagged if flagged else 0.0
+    f10 = 2 * p10 * recall / (p10 + recall) if p10 + recall else 0.0
+    return {"fpr": fpr, "precision_at_10pct": p10, "f1_at_10pct": f10}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
@@ -181,7 +205,9 @@ def main() -> None:
     }
     only = set(filter(None, args.only.split(",")))
 
-    def show(name: str, result: dict[str, float], how: str) -> None:
+    def show(name: str, result: dict[str, float], how: str, positives: int | None = None) -> None:
+        if positives is not None:
+            result = {**result, **at_prevalence(result, positives)}
         print(f"{name:32} {json.dumps({k: round(v, 4) for k, v in result.items()})}")
         print(f"{'':32} ({how})")
 
@@ -190,29 +216,39 @@ def main() -> None:
         for name, (kind, path) in files.items():
             if only and kind not in only:
                 continue
+            positives = positives_in(path) if kind == "suggestions" else None
             if kind == "suggestions":
                 show(
                     f"{name} (rules only)",
                     rules_only(path, settings),
                     f"ideas eval suggestions --data <{path.name}> --json, with "
                     "detection.classifier_enabled: false",
+                    positives,
                 )
                 if name.startswith("Mini-BAR"):
                     name += " (in-sample for the shipped weights)"
-            show(name, run[kind](path, settings), f"ideas eval {kind} --data <{path.name}> --json")
+            show(
+                name,
+                run[kind](path, settings),
+                f"ideas eval {kind} --data <{path.name}> --json",
+                positives,
+            )
             if kind == "suggestions" and name.startswith("SemEval"):
                 show(
                     f"{name} (explicit_only)",
                     eval_suggestions(path, settings, explicit=True),
                     f"ideas eval suggestions --data <{path.name}> --explicit --json",
+                    positives,
                 )
         if not only or "suggestions" in only:
             for name, result in minibar_cross_app(files, settings, Path(tmp)):
+                test_app = name.split(" -> ")[1]
                 show(
                     name,
                     result,
                     "ideas train-classifier --data <train app.csv> --no-corrections --out W.json"
                     "; ideas eval suggestions --data <test app.csv>, detection.classifier: W.json",
+                    positives_in(files[f"Mini-BAR {test_app} EN+FR"][1]),
                 )
             show(
                 "SemEval A trial, retrained on A train (user labels; not shipped)",
@@ -220,6 +256,7 @@ def main() -> None:
                 "ideas train-classifier --data <subtaskA_train as text,label> --no-corrections "
                 "--out W.json; ideas eval suggestions --data <A trial>, detection.classifier: "
                 "W.json",
+                positives_in(files["SemEval A trial"][1]),
             )
 
 

@@ -14,6 +14,9 @@ texts were suggestions (``f1_at_10pct``, from its recall and false-positive rate
 sets are balanced (half suggestions); real channels, and SemEval A's training file (26%), hold
 far fewer, and there every false-positive rate point costs precision.
 
+STS-B is measured on dev (the target) and on train, a second check of how the similarity
+figures carry to other pairs (train is never used for our weights).
+
 One row shows what a user's own labels buy: a classifier retrained with `ideas
 train-classifier` on SemEval A's *train* file (forum sentences like the A trial set's) and
 evaluated on the A trial set. Those weights live in the temporary folder only: SemEval's
@@ -97,17 +100,21 @@ def prepare(data: Path, out: Path) -> dict[str, tuple[str, Path]]:
             _write(out / f"clusters-{app}.csv", ["text", "cluster"], rows),
         )
     sts = data / "stsb-en-fr"
-    en, fr = _read(sts / "stsb-en-dev.csv", False), _read(sts / "stsb-fr-dev.csv", False)
-    for name, rows in (
-        ("STS-B dev EN", en),
-        ("STS-B dev FR", fr),
-        ("STS-B dev EN vs FR", [[e[0], f[1], e[2]] for e, f in zip(en, fr, strict=True)]),
-    ):
-        slug = name.replace(" ", "-")
-        files[name] = (
-            "similarity",
-            _write(out / f"{slug}.csv", ["text1", "text2", "score"], [r[:3] for r in rows]),
-        )
+    # The target is on dev; train (5,749 pairs, never used for our weights) is a second check
+    # of how the figures carry to other pairs of the same kind.
+    for split in ("dev", "train"):
+        en = _read(sts / f"stsb-en-{split}.csv", False)
+        fr = _read(sts / f"stsb-fr-{split}.csv", False)
+        for name, rows in (
+            (f"STS-B {split} EN", en),
+            (f"STS-B {split} FR", fr),
+            (f"STS-B {split} EN vs FR", [[e[0], f[1], e[2]] for e, f in zip(en, fr, strict=True)]),
+        ):
+            slug = name.replace(" ", "-")
+            files[name] = (
+                "similarity",
+                _write(out / f"{slug}.csv", ["text1", "text2", "score"], [r[:3] for r in rows]),
+            )
     return files
 
 

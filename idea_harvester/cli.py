@@ -167,6 +167,13 @@ def _eval_sweep(args: argparse.Namespace, settings: Settings) -> int:
     section, field = parameter.split(".")
     print(f"best {best_by} at {parameter} = {result['best']}: set it in ideas.yml as")
     print(f"  {section}:\n    {field}: {result['best']}")
+    if section == "detection":
+        print("The next enrich decides the sentences already stored again with it.")
+    else:
+        print(
+            "New suggestions join ideas at it; existing ideas keep their members "
+            "(`ideas reconsolidate` merges those that became alike)."
+        )
     return 0
 
 
@@ -207,7 +214,10 @@ def cmd_train_classifier(args: argparse.Namespace) -> int:
         )
     else:
         print(f"trained on {result['n']} texts (too few of one class to cross-validate)")
-    print(f"wrote {out}; use it with `detection: {{classifier: {out}}}` in the config")
+    print(
+        f"wrote {out}; use it with `detection: {{classifier: {out}}}` in the config (the next "
+        "enrich decides the sentences already stored again with it)"
+    )
     return 0
 
 

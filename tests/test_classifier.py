@@ -213,6 +213,7 @@ def test_cli_train_classifier_then_eval_with_the_new_weights(tmp_path, capsys):
     assert main(["train-classifier", "--data", str(_labels_csv(tmp_path)), "--out", str(out)]) == 0
     captured = capsys.readouterr()
     assert "F1" in captured.out and str(out) in captured.out
+    assert "decides the sentences already stored again" in captured.out
     assert "embedding" in captured.err  # progress on stderr
     config = tmp_path / "ideas.yml"
     config.write_text(f"warehouse: w.duckdb\nlanding: l\ndetection:\n  classifier: {out.name}\n")

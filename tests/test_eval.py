@@ -171,6 +171,15 @@ def test_the_sweep_table_marks_the_best_value(tmp_path, capsys):
     [best_line] = [line for line in out.splitlines() if "<- best ari" in line]
     assert best_line.split()[0] == "0.2"
     assert "similarity: 0.2" in out
+    assert "existing ideas keep their members" in out
+
+
+def test_a_detection_sweep_says_stored_sentences_are_decided_again(tmp_path, capsys):
+    data = _labels_csv(tmp_path, [["Please add a dark mode.", 1], ["It broke again.", 0]])
+    assert main(["eval", "suggestions", "--data", str(data), "--sweep", "0.5,0.9"]) == 0
+    out = capsys.readouterr().out
+    assert "classifier_threshold:" in out
+    assert "decides the sentences already stored again" in out
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ import pyarrow as pa
 from connectors.base import sha1_hex
 from transforms import embeddings, grouping, idea_store
 from transforms.classifier import load_classifier
+from transforms.detector import detector_id
 from transforms.labels import idea_label, points_back
 from transforms.language import detect_language_with_context
 from transforms.suggestions import detect_suggestion, refers_back
@@ -45,6 +46,7 @@ _SENTENCE_SCHEMA = pa.schema(
         ("suggestion_score", pa.float64()),
         ("suggestion_cue", pa.string()),
         ("content_hash", pa.string()),
+        ("detector_id", pa.string()),
     ]
 )
 
@@ -338,6 +340,7 @@ def _segment_new_items(
         """
     ).fetchall()
     rows = _segment_pending(con, pending, s, progress) if pending else []
+    _redecide_stale(con, s, progress)
     withdrawn = _withdraw_team_suggestions(con, s.team_authors)
     if withdrawn:
         progress(f"withdrew {withdrawn} suggestions written by team authors")
@@ -407,12 +410,7 @@ def _segment_pending(
     embed = None
     if s.classifier is not None:
         embed = _cached_embedder(con, s, load_classifier(s.classifier).model_id, progress)
-    team_items = frozenset(item[0] for item in pending if item[3] in s.team_authors)
-    explicit_items = frozenset(item[0] for item in pending if item[4] in s.explicit_sources)
-    rows = segment_items(
-        [tuple(item[:3]) for item in pending], s, embed, team_items, explicit_items
-    )
-    _honour_labels(con, rows)
+    rows = _decide_items(con, pending, s, embed)
     if rows:
         _insert_arrow(con, "core.sentences", pa.Table.from_pylist(rows, schema=_SENTENCE_SCHEMA))
         con.execute(
@@ -426,6 +424,150 @@ def _segment_pending(
         )
         _add_context(con, [r["sentence_id"] for r in rows if r["is_suggestion"]])
     return rows
+
+
+def _decide_items(
+    con: duckdb.DuckDBPyConnection, items: list[tuple], s: EnrichSettings, embed: Embed | None
+) -> list[dict]:
+    """The sentences of (item_id, content_html, content_hash, author key, source name) with
+    the production verdicts, analysts' labels honoured, and the id of the detector."""
+    team_items = frozenset(item[0] for item in items if item[3] in s.team_authors)
+    explicit_items = frozenset(item[0] for item in items if item[4] in s.explicit_sources)
+    rows = segment_items([tuple(item[:3]) for item in items], s, embed, team_items, explicit_items)
+    _honour_labels(con, rows)
+    ids = {explicit: detector_id(s, explicit) for explicit in (False, True)}
+    for row in rows:
+        row["detector_id"] = ids[row["item_id"] in explicit_items]
+    return rows
+
+
+#: Items decided again per batch when the detector changed (progress is shown per batch).
+REDECIDE_BATCH = 5000
+
+
+def _redecide_stale(
+    con: duckdb.DuckDBPyConnection, s: EnrichSettings, progress: Progress = log.info
+) -> int:
+    """Decide again the sentences of items decided by another detector than ``s``'s
+    (``core.sentences.detector_id``, see transforms/detector.py): after an upgrade, retrained
+    weights or a new threshold. Sentences keep their ids; a suggestion that stays one keeps
+    its mention and idea, one that no longer is leaves core.suggestions and core.mentions,
+    and a new one joins core.suggestions (embedded and grouped by the later steps). An item
+    whose sentences now come out cut differently is segmented again like an edited item.
+    Returns how many items were decided again."""
+    stale = con.execute(
+        f"""
+        SELECT r.item_id, r.content_html, r.content_hash, {_AUTHOR_KEY_SQL}, r.source_name
+        FROM raw.items r
+        WHERE EXISTS (
+            SELECT 1 FROM core.sentences c
+            WHERE c.item_id = r.item_id AND c.content_hash = r.content_hash
+              AND c.detector_id IS DISTINCT FROM (
+                  CASE WHEN r.source_name IN (SELECT unnest(?::VARCHAR[])) THEN ? ELSE ? END))
+        ORDER BY r.item_id
+        """,
+        [sorted(s.explicit_sources), detector_id(s, True), detector_id(s, False)],
+    ).fetchall()
+    if not stale:
+        return 0
+    progress(
+        f"the suggestion detector changed (its code, the classifier's weights or the detection "
+        f"settings) since {len(stale)} items were decided: deciding them again"
+    )
+    embed = None
+    if s.classifier is not None:
+        embed = _cached_embedder(con, s, load_classifier(s.classifier).model_id, progress)
+    added = withdrawn = 0
+    for start in range(0, len(stale), REDECIDE_BATCH):
+        batch = stale[start : start + REDECIDE_BATCH]
+        rows = _decide_items(con, batch, s, embed)
+        recut = _items_cut_differently(con, rows)
+        if recut:
+            _segment_pending(con, [item for item in batch if item[0] in recut], s, progress)
+        kept = [r for r in rows if r["item_id"] not in recut]
+        if kept:
+            batch_added, batch_withdrawn = _apply_verdicts(con, kept)
+            added, withdrawn = added + batch_added, withdrawn + batch_withdrawn
+        progress(f"decided again {min(start + REDECIDE_BATCH, len(stale))} of {len(stale)} items")
+    progress(f"the new detector added {added} suggestions and withdrew {withdrawn}")
+    return len(stale)
+
+
+def _items_cut_differently(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> set[str]:
+    """Items whose stored sentences are not exactly ``rows``' (same ids, same order)."""
+    fresh: dict[str, list[str]] = {}
+    for row in rows:
+        fresh.setdefault(row["item_id"], []).append(row["sentence_id"])
+    stored = dict(
+        con.execute(
+            "SELECT item_id, list(sentence_id ORDER BY sentence_index) FROM core.sentences "
+            "WHERE item_id IN (SELECT unnest(?::VARCHAR[])) GROUP BY item_id",
+            [sorted(fresh)],
+        ).fetchall()
+    )
+    return {item for item, ids in fresh.items() if stored.get(item) != ids} | (
+        set(stored) - set(fresh)
+    )
+
+
+def _apply_verdicts(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> tuple[int, int]:
+    """Store new verdicts for existing sentences (same ids); returns (suggestions added,
+    suggestions withdrawn)."""
+    verdicts = pa.table(
+        {
+            "sentence_id": [r["sentence_id"] for r in rows],
+            "language": [r["language"] for r in rows],
+            "is_suggestion": [bool(r["is_suggestion"]) for r in rows],
+            "suggestion_score": [float(r["suggestion_score"]) for r in rows],
+            "suggestion_cue": [r["suggestion_cue"] for r in rows],
+            "detector_id": [r["detector_id"] for r in rows],
+        }
+    )
+    with arrow_view(con, "_verdicts", verdicts):
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE redecided AS SELECT v.*, "
+            "c.is_suggestion AS was_suggestion FROM _verdicts v JOIN core.sentences c "
+            "USING (sentence_id)"
+        )
+    con.execute(
+        """
+        UPDATE core.sentences SET language = v.language, is_suggestion = v.is_suggestion,
+            suggestion_score = v.suggestion_score, suggestion_cue = v.suggestion_cue,
+            detector_id = v.detector_id
+        FROM redecided v WHERE core.sentences.sentence_id = v.sentence_id
+        """
+    )
+    _unmine(con, "SELECT sentence_id FROM redecided WHERE was_suggestion AND NOT is_suggestion")
+    con.execute(
+        """
+        UPDATE core.suggestions SET language = v.language,
+            suggestion_score = v.suggestion_score, suggestion_cue = v.suggestion_cue
+        FROM redecided v
+        WHERE core.suggestions.sentence_id = v.sentence_id AND v.is_suggestion
+        """
+    )
+    new = [
+        r[0]
+        for r in con.execute(
+            "SELECT sentence_id FROM redecided WHERE is_suggestion AND NOT was_suggestion"
+        ).fetchall()
+    ]
+    if new:
+        con.execute(
+            """
+            INSERT INTO core.suggestions
+            SELECT c.sentence_id, c.item_id, c.sentence_text, c.text_hash, c.language,
+                   c.suggestion_score, c.suggestion_cue
+            FROM core.sentences c
+            WHERE c.sentence_id IN (SELECT unnest(?::VARCHAR[]))
+            """,
+            [new],
+        )
+        _add_context(con, new)
+    withdrawn = con.execute(
+        "SELECT count(*) FROM redecided WHERE was_suggestion AND NOT is_suggestion"
+    ).fetchone()[0]
+    return len(new), int(withdrawn)
 
 
 def _add_context(con: duckdb.DuckDBPyConnection, sentence_ids: list[str]) -> None:

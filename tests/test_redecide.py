@@ -1,0 +1,185 @@
+"""A change of suggestion detector applies to what is already stored: the next enrich decides
+those items again, keeps the ideas of the suggestions that stay, withdraws the others and
+groups the new ones (real enrich, real models, a real DuckDB file; items written by us)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import UTC, datetime
+
+from idea_harvester.config import Settings
+from transforms import detector, enrich
+from transforms.classifier import load_classifier
+from transforms.enrich import EnrichSettings
+from warehouse.db import connect
+
+T0 = datetime(2026, 11, 1, tzinfo=UTC)
+#: A lack said without request wording: a suggestion for the classifier alone, at ~0.77.
+IMPLICIT = "iOS has had offline notebooks for ages."
+EXPLICIT = "Please add a dark mode to the web app."
+CHATTER = "We moved to a new flat last month."
+SOURCES = [
+    {"name": "board", "channel": "rss", "url": "file:///board.xml"},
+    {"name": "community", "channel": "rss", "url": "file:///community.xml"},
+]
+
+
+def _settings(sources=SOURCES, **detection) -> EnrichSettings:
+    return EnrichSettings.from_settings(
+        Settings(warehouse="unused.duckdb", landing="unused", sources=sources, detection=detection)
+    )
+
+
+def _item(con, item_id: str, source: str, text: str) -> None:
+    con.execute(
+        "INSERT INTO raw.items (item_id, source_name, channel, native_id, content_html, "
+        "content_hash, fetched_at, published_at, batch_id, author) "
+        "VALUES (?, ?, 'rss', ?, ?, ?, ?, ?, 'b1', ?)",
+        [item_id, source, item_id, text, "h_" + item_id, T0, T0, "ana_" + item_id],
+    )
+
+
+def _suggestions(con) -> dict[str, str | None]:
+    """sentence text -> its idea (None: a suggestion not grouped yet)."""
+    return dict(
+        con.execute(
+            "SELECT g.suggestion_text, m.idea_id FROM core.suggestions g "
+            "LEFT JOIN core.mentions m USING (sentence_id) ORDER BY 1"
+        ).fetchall()
+    )
+
+
+def _fill(con) -> None:
+    _item(con, "board-1", "board", f"{IMPLICIT} {EXPLICIT} {CHATTER}")
+    _item(con, "community-1", "community", f"{IMPLICIT} {EXPLICIT}")
+
+
+def test_the_detector_id_follows_what_decides():
+    base = _settings()
+    assert detector.detector_id(base) == detector.detector_id(_settings())
+    others = {
+        detector.detector_id(base, explicit=True),
+        detector.detector_id(_settings(classifier_threshold=0.9)),
+        detector.detector_id(_settings(classifier_enabled=False)),
+        detector.detector_id(_settings(prefilter=False)),
+        detector.detector_id(dataclasses.replace(base, min_sentence_chars=30)),
+    }
+    assert detector.detector_id(base) not in others and len(others) == 5
+    # Team authors are not part of it: enrich releases and withdraws their items itself.
+    assert detector.detector_id(base) == detector.detector_id(_settings(team_authors=["x"]))
+
+
+def test_retrained_weights_change_the_detector_id(tmp_path):
+    weights = load_classifier("bundled").to_json()
+    first = tmp_path / "w.json"
+    first.write_text(json.dumps(weights))
+    weights["threshold"] = 0.5
+    second = tmp_path / "w2.json"
+    second.write_text(json.dumps(weights))
+    ids = {detector.detector_id(_settings(classifier=str(p))) for p in (first, second)}
+    assert len(ids) == 2
+
+
+def test_a_stricter_threshold_withdraws_stored_suggestions_and_keeps_the_rest(tmp_path):
+    lines: list[str] = []
+    with connect(tmp_path / "w.duckdb") as con:
+        _fill(con)
+        enrich.enrich(con, _settings(), progress=lambda m: None)
+        before = _suggestions(con)
+        assert set(before) == {IMPLICIT, EXPLICIT} and all(before.values())
+        count_before = con.execute("SELECT count(*) FROM core.suggestions").fetchone()[0]
+        assert count_before == 4
+
+        # The classifier alone found IMPLICIT at ~0.77; at 0.95 it is no longer a suggestion.
+        strict = _settings(classifier_threshold=0.95)
+        enrich.enrich(con, strict, progress=lines.append)
+        after = _suggestions(con)
+        assert set(after) == {EXPLICIT}
+        assert after[EXPLICIT] == before[EXPLICIT]  # same idea, same id
+        assert con.execute(
+            "SELECT count(*) FROM core.mentions m JOIN core.sentences c USING (sentence_id) "
+            "WHERE c.sentence_text = ?",
+            [IMPLICIT],
+        ).fetchone() == (0,)
+        assert any("deciding them again" in line and "2 items" in line for line in lines)
+        assert any("added 0 suggestions and withdrew 2" in line for line in lines)
+        counts = con.execute(
+            "SELECT count_members FROM core.ideas WHERE idea_id = ?", [after[EXPLICIT]]
+        ).fetchone()
+        assert counts == (2,)
+
+        # A rerun with the same detector decides nothing again.
+        lines.clear()
+        enrich.enrich(con, strict, progress=lines.append)
+        assert not any("deciding them again" in line for line in lines)
+
+        # Back to the default: the withdrawn suggestions come back and are grouped again.
+        enrich.enrich(con, _settings(), progress=lambda m: None)
+        back = _suggestions(con)
+        assert set(back) == {IMPLICIT, EXPLICIT} and all(back.values())
+        assert back[EXPLICIT] == before[EXPLICIT]
+
+
+def test_explicit_only_switched_on_re_decides_that_source_only(tmp_path):
+    with connect(tmp_path / "w.duckdb") as con:
+        _fill(con)
+        enrich.enrich(con, _settings(), progress=lambda m: None)
+        stamps = dict(
+            con.execute(
+                "SELECT item_id, any_value(detector_id) FROM core.sentences GROUP BY item_id"
+            ).fetchall()
+        )
+        board_only = [dict(SOURCES[0], explicit_only=True), SOURCES[1]]
+        enrich.enrich(con, _settings(board_only), progress=lambda m: None)
+        found = con.execute(
+            "SELECT item_id, sentence_text FROM core.sentences WHERE is_suggestion "
+            "ORDER BY item_id, sentence_index"
+        ).fetchall()
+        after = dict(
+            con.execute(
+                "SELECT item_id, any_value(detector_id) FROM core.sentences GROUP BY item_id"
+            ).fetchall()
+        )
+    assert found == [("board-1", EXPLICIT), ("community-1", IMPLICIT), ("community-1", EXPLICIT)]
+    assert after["community-1"] == stamps["community-1"]
+    assert after["board-1"] != stamps["board-1"]
+
+
+def test_an_analysts_label_still_wins_when_the_detector_changes(tmp_path):
+    with connect(tmp_path / "w.duckdb") as con:
+        _fill(con)
+        enrich.enrich(con, _settings(), progress=lambda m: None)
+        (chatter_id,) = con.execute(
+            "SELECT sentence_id FROM core.sentences WHERE sentence_text = ?", [CHATTER]
+        ).fetchone()
+        con.execute(
+            "INSERT INTO core.suggestion_labels VALUES (?, ?, 'en', true, 'ana', ?, NULL)",
+            [chatter_id, CHATTER, T0],
+        )
+        enrich.enrich(con, _settings(classifier_threshold=0.95), progress=lambda m: None)
+        assert CHATTER in _suggestions(con)
+        assert con.execute(
+            "SELECT suggestion_cue FROM core.sentences WHERE sentence_id = ?", [chatter_id]
+        ).fetchone() == (enrich.ANALYST_CUE,)
+
+
+def test_sentences_decided_before_detector_ids_are_decided_once_and_recut_if_needed(tmp_path):
+    lines: list[str] = []
+    with connect(tmp_path / "w.duckdb") as con:
+        _fill(con)
+        enrich.enrich(con, _settings(), progress=lambda m: None)
+        before = _suggestions(con)
+        # A warehouse from before the column, where one item was cut by another splitter.
+        con.execute("UPDATE core.sentences SET detector_id = NULL")
+        con.execute(
+            "UPDATE core.sentences SET sentence_id = 'old-cut' "
+            "WHERE item_id = 'board-1' AND sentence_index = 2"
+        )
+        enrich.enrich(con, _settings(), progress=lines.append)
+        assert any("since 2 items were decided" in line for line in lines)
+        assert _suggestions(con) == before
+        assert con.execute(
+            "SELECT count(*) FROM core.sentences WHERE sentence_id = 'old-cut' "
+            "OR detector_id IS NULL"
+        ).fetchone() == (0,)

@@ -1,0 +1,72 @@
+"""What decides suggestions, as one content hash: ``core.sentences.detector_id``.
+
+Enrich stores, with every sentence, the id of the detector that decided it: a hash of the
+detection code (rules, classifier policy, prefilter, language detection, sentence
+splitting), of the classifier's weights, of the detection settings (rule threshold,
+minimum sentence length, classifier threshold, prefilter) and of whether the item's source
+is ``explicit_only``. When the id an item would get now differs from the stored one (an
+upgrade with new rules, weights retrained with ``ideas train-classifier``, a threshold
+chosen with ``ideas eval --sweep``), the next enrich decides its sentences again
+(``enrich._redecide_stale``), so a change of detector applies to what is already stored,
+not only to new items.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+from importlib.util import find_spec
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from transforms.classifier import load_classifier
+
+if TYPE_CHECKING:
+    from transforms.enrich import EnrichSettings
+
+__all__ = ["DETECTION_MODULES", "detector_id"]
+
+#: Modules whose code decides what a sentence is; an edit to any of them re-decides.
+DETECTION_MODULES = (
+    "transforms.text",
+    "transforms.language",
+    "transforms.suggestions",
+    "transforms.classifier",
+    "transforms.prefilter",
+)
+
+
+@lru_cache(maxsize=1)
+def _code_hash() -> str:
+    h = hashlib.sha1()
+    for name in DETECTION_MODULES:
+        spec = find_spec(name)
+        if spec is None or spec.origin is None:  # pragma: no cover - our own modules
+            raise RuntimeError(f"cannot find the detection module {name}")
+        h.update(name.encode())
+        h.update(Path(spec.origin).read_bytes())
+    return h.hexdigest()
+
+
+def _weights_hash(classifier: str | None) -> str:
+    """The classifier's weights as stored (any retraining changes it); "rules" without one."""
+    if classifier is None:
+        return "rules"
+    weights = json.dumps(load_classifier(classifier).to_json(), sort_keys=True)
+    return hashlib.sha1(weights.encode()).hexdigest()
+
+
+def detector_id(s: EnrichSettings, explicit: bool = False) -> str:
+    """The id of the detector ``s`` describes, for an item of an ``explicit_only`` source or
+    not (16 hex characters)."""
+    parts = {
+        "code": _code_hash(),
+        "weights": _weights_hash(s.classifier),
+        "rule_min_score": s.suggestion_min_score,
+        "min_sentence_chars": s.min_sentence_chars,
+        "classifier_threshold": s.classifier_threshold,
+        "prefilter": s.prefilter,
+        "explicit_only": explicit,
+    }
+    return hashlib.sha1(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]

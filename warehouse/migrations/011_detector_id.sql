@@ -1,0 +1,3 @@
+-- 011: each sentence records the detector that decided it, so a change of detector decides stored items again.
+ALTER TABLE core.sentences ADD COLUMN detector_id VARCHAR;
+COMMENT ON COLUMN core.sentences.detector_id IS 'Content hash of the detector that decided the sentence: the detection code, the classifier''s weights, the detection settings and whether the source is explicit_only (transforms/detector.py). When it differs from the current one (an upgrade, retrained weights, a new threshold), the next enrich decides the item''s sentences again: suggestions that stay keep their ideas. NULL: decided before this column existed.';

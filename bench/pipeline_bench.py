@@ -3,7 +3,9 @@
     .venv/bin/python bench/pipeline_bench.py [--dir /tmp/ideas-bench] [--copies N]
 
 ``--copies N`` lands the demo feeds N times under different source names (N x 212 items)
-to see how stages scale. Figures are printed, never asserted.
+to see how stages scale. After the first enrich, a second one runs with a stricter classifier
+threshold: it decides every stored item again (``core.sentences.detector_id``). Figures are
+printed, never asserted.
 """
 
 from __future__ import annotations
@@ -78,6 +80,22 @@ def main() -> None:
             "enrich (segment+detect+embed+group)",
             time.perf_counter() - t,
             counts["items_segmented"],
+            "items",
+            _peak_mb(),
+        )
+    )
+    # A change of detector (here the classifier threshold, as `ideas eval --sweep` suggests)
+    # makes the next enrich decide every stored item again.
+    stricter = settings.model_copy(
+        update={"detection": settings.detection.model_copy(update={"classifier_threshold": 0.8})}
+    )
+    t = time.perf_counter()
+    again = steps.enrich(stricter, ctx, progress=quiet)
+    timings.append(
+        (
+            "enrich after a threshold change",
+            time.perf_counter() - t,
+            again["items_redecided"],
             "items",
             _peak_mb(),
         )

@@ -93,7 +93,7 @@ def test_a_stricter_threshold_withdraws_stored_suggestions_and_keeps_the_rest(tm
 
         # The classifier alone found IMPLICIT at ~0.77; at 0.95 it is no longer a suggestion.
         strict = _settings(classifier_threshold=0.95)
-        enrich.enrich(con, strict, progress=lines.append)
+        assert enrich.enrich(con, strict, progress=lines.append)["items_redecided"] == 2
         after = _suggestions(con)
         assert set(after) == {EXPLICIT}
         assert after[EXPLICIT] == before[EXPLICIT]  # same idea, same id
@@ -111,7 +111,7 @@ def test_a_stricter_threshold_withdraws_stored_suggestions_and_keeps_the_rest(tm
 
         # A rerun with the same detector decides nothing again.
         lines.clear()
-        enrich.enrich(con, strict, progress=lines.append)
+        assert enrich.enrich(con, strict, progress=lines.append)["items_redecided"] == 0
         assert not any("deciding them again" in line for line in lines)
 
         # Back to the default: the withdrawn suggestions come back and are grouped again.

@@ -325,7 +325,7 @@ def _apply_new_labels(con: duckdb.DuckDBPyConnection) -> int:
 
 def _segment_new_items(
     con: duckdb.DuckDBPyConnection, s: EnrichSettings, progress: Progress = log.info
-) -> tuple[int, int]:
+) -> tuple[int, int, int]:
     released = _release_team_items(con, s.team_authors)
     if released:
         progress(f"{released} items by former team authors will be mined again")
@@ -340,14 +340,14 @@ def _segment_new_items(
         """
     ).fetchall()
     rows = _segment_pending(con, pending, s, progress) if pending else []
-    _redecide_stale(con, s, progress)
+    redecided = _redecide_stale(con, s, progress)
     withdrawn = _withdraw_team_suggestions(con, s.team_authors)
     if withdrawn:
         progress(f"withdrew {withdrawn} suggestions written by team authors")
     relabelled = _apply_new_labels(con)
     if relabelled:
         progress(f"applied {relabelled} new analyst labels")
-    return len(pending), len(rows)
+    return len(pending), len(rows), redecided
 
 
 def _release_team_items(con: duckdb.DuckDBPyConnection, team: frozenset[str]) -> int:
@@ -855,7 +855,7 @@ def enrich(
     con: duckdb.DuckDBPyConnection, s: EnrichSettings, progress: Progress = log.info
 ) -> dict[str, int]:
     """Do all pending enrichment in the caller's transaction; returns counts of new work."""
-    items, sentences = _segment_new_items(con, s, progress)
+    items, sentences, redecided = _segment_new_items(con, s, progress)
     progress(f"segmented {items} new or edited items into {sentences} sentences")
     embedded = embed_missing(con, s, progress)
     adopted = adopt_ideas_of_other_models(con, s)
@@ -864,6 +864,7 @@ def enrich(
     progress(f"grouped {grouped} new suggestions ({new_ideas} new ideas)")
     return {
         "items_segmented": items,
+        "items_redecided": redecided,
         "sentences": sentences,
         "texts_embedded": embedded,
         "suggestions_grouped": grouped,

@@ -447,6 +447,27 @@ def _print_grouping_status(con, settings) -> None:
         print(f"  {n} ideas under {model_id}: {space}{later}")
 
 
+def _print_detection_status(con, settings) -> None:
+    """The detector the config describes, and how many items another one decided."""
+    import duckdb
+
+    from transforms.detector import detector_id
+    from transforms.enrich import EnrichSettings, stale_items
+
+    s = EnrichSettings.from_settings(settings)
+    try:
+        stale = len(stale_items(con, s))
+    except duckdb.Error:  # a snapshot published before detector ids existed
+        stale = None
+    later = (
+        "unknown until the next enrich"
+        if stale is None
+        else f"{stale} items decided by another detector"
+        + (" (the next enrich decides them again)" if stale else "")
+    )
+    print(f"suggestion detector (config): {detector_id(s)}; {later}")
+
+
 def _print_warehouse_status(con, settings) -> None:
     from warehouse.db import schema_version
 
@@ -497,6 +518,7 @@ def _print_warehouse_status(con, settings) -> None:
     )
     counts = [(t, con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in tables]
     print_table(["table", "rows"], counts)
+    _print_detection_status(con, settings)
     _print_grouping_status(con, settings)
     last_runs = con.execute(
         "SELECT run_id, step, finished_at, counts_json FROM meta.runs "

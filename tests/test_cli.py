@@ -61,6 +61,16 @@ def test_status_lists_sources_and_counts(loaded, capsys):
     out = capsys.readouterr().out
     assert "forum" in out and "raw.items" in out and "marts.top_ideas" in out
     assert "grouping key (config): bundled:use-e5-small+request-focus" in out
+    assert "0 items decided by another detector" in out
+
+
+def test_status_shows_items_a_new_threshold_will_decide_again(loaded, capsys):
+    text = loaded.read_text()
+    loaded.write_text(text + "\ndetection:\n  classifier_threshold: 0.9\n")
+    assert main(["--config", str(loaded), "status"]) == 0
+    out = capsys.readouterr().out
+    [line] = [x for x in out.splitlines() if x.startswith("suggestion detector (config)")]
+    assert "8 items decided by another detector (the next enrich decides them again)" in line
 
 
 def test_a_missing_config_is_a_clear_error(tmp_path, capsys):

@@ -455,19 +455,9 @@ def _redecide_stale(
     and a new one joins core.suggestions (embedded and grouped by the later steps). An item
     whose sentences now come out cut differently is segmented again like an edited item.
     Returns how many items were decided again."""
-    stale = con.execute(
-        f"""
-        SELECT r.item_id, r.content_html, r.content_hash, {_AUTHOR_KEY_SQL}, r.source_name
-        FROM raw.items r
-        WHERE EXISTS (
-            SELECT 1 FROM core.sentences c
-            WHERE c.item_id = r.item_id AND c.content_hash = r.content_hash
-              AND c.detector_id IS DISTINCT FROM (
-                  CASE WHEN r.source_name IN (SELECT unnest(?::VARCHAR[])) THEN ? ELSE ? END))
-        ORDER BY r.item_id
-        """,
-        [sorted(s.explicit_sources), detector_id(s, True), detector_id(s, False)],
-    ).fetchall()
+    stale = stale_items(
+        con, s, f"r.item_id, r.content_html, r.content_hash, {_AUTHOR_KEY_SQL}, r.source_name"
+    )
     if not stale:
         return 0
     progress(
@@ -491,6 +481,25 @@ def _redecide_stale(
         progress(f"decided again {min(start + REDECIDE_BATCH, len(stale))} of {len(stale)} items")
     progress(f"the new detector added {added} suggestions and withdrew {withdrawn}")
     return len(stale)
+
+
+def stale_items(
+    con: duckdb.DuckDBPyConnection, s: EnrichSettings, columns: str = "r.item_id"
+) -> list[tuple]:
+    """``columns`` (of ``raw.items r``) of the items whose current sentences were decided by
+    another detector than ``s``'s, in item order."""
+    return con.execute(
+        f"""
+        SELECT {columns} FROM raw.items r
+        WHERE EXISTS (
+            SELECT 1 FROM core.sentences c
+            WHERE c.item_id = r.item_id AND c.content_hash = r.content_hash
+              AND c.detector_id IS DISTINCT FROM (
+                  CASE WHEN r.source_name IN (SELECT unnest(?::VARCHAR[])) THEN ? ELSE ? END))
+        ORDER BY r.item_id
+        """,
+        [sorted(s.explicit_sources), detector_id(s, True), detector_id(s, False)],
+    ).fetchall()
 
 
 def _items_cut_differently(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> set[str]:

@@ -735,7 +735,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_reconsolidate)
 
     p = sub.add_parser(
-        "status", help="sources, last loads, errors, row counts, grouping key and space"
+        "status",
+        help="sources, last loads, errors, row counts, suggestion detector, grouping key and space",
     )
     p.add_argument("--live", action="store_true", help=LIVE_HELP)
     p.set_defaults(func=cmd_status)

@@ -10,7 +10,8 @@ One row reads SemEval A's training file as a test set (7,717 distinct forum sent
 quarter of them suggestions): thirteen times the trial set, and imbalanced like real forums.
 
 Each detection row also gives its false-positive rate and the F1 it would have if 10% of the
-texts were suggestions (``f1_at_10pct``, from its recall and false-positive rate). The trial
+texts were suggestions (``ideas eval suggestions --prevalence 0.1``: same recall, same
+false-positive rate). The trial
 sets are balanced (half suggestions); real channels, and SemEval A's training file (26%), hold
 far fewer, and there every false-positive rate point costs precision.
 
@@ -37,6 +38,8 @@ from idea_harvester.evaluation import eval_grouping, eval_similarity, eval_sugge
 from idea_harvester.training import train_classifier
 
 ROOT = Path(__file__).resolve().parent.parent
+#: The share of suggestions at which detection is also reported (``ideas eval --prevalence``).
+PREVALENCE = 0.1
 
 
 def _write(path: Path, header: list[str], rows: list[list]) -> Path:
@@ -127,7 +130,7 @@ def _with_classifier(settings: Settings, classifier: str | None) -> Settings:
 
 
 def rules_only(path: Path, settings: Settings) -> dict[str, float]:
-    return eval_suggestions(path, _with_classifier(settings, None))
+    return eval_suggestions(path, _with_classifier(settings, None), prevalence=PREVALENCE)
 
 
 def semeval_a_retrained(
@@ -149,7 +152,9 @@ def semeval_a_retrained(
         include_corrections=False,
         progress=lambda message: None,
     )
-    return eval_suggestions(files["SemEval A trial"][1], _with_classifier(settings, str(weights)))
+    return eval_suggestions(
+        files["SemEval A trial"][1], _with_classifier(settings, str(weights)), prevalence=PREVALENCE
+    )
 
 
 def minibar_cross_app(
@@ -169,29 +174,12 @@ def minibar_cross_app(
             progress=lambda message: None,
         )
         result = eval_suggestions(
-            files[f"Mini-BAR {test_app} EN+FR"][1], _with_classifier(settings, str(weights))
+            files[f"Mini-BAR {test_app} EN+FR"][1],
+            _with_classifier(settings, str(weights)),
+            prevalence=PREVALENCE,
         )
         results.append((f"Mini-BAR {train_app} -> {test_app}", result))
     return results
-
-
-def positives_in(path: Path) -> int:
-    """How many texts of a ``text,label`` file are labelled 1."""
-    with path.open(encoding="utf-8", newline="") as fh:
-        return sum(int(float(row["label"])) for row in csv.DictReader(fh))
-
-
-def at_prevalence(result: dict, positives: int, prevalence: float = 0.1) -> dict[str, float]:
-    """The false-positive rate of a detection result, and the precision and F1 it would have
-    on texts of which ``prevalence`` are suggestions (same recall and false-positive rate)."""
-    recall, precision, n = result["recall"], result["precision"], result["n"]
-    true_pos = recall * positives
-    false_pos = true_pos / precision - true_pos if precision else 0.0
-    fpr = false_pos / (n - positives) if n > positives else 0.0
-    flagged = recall * prevalence + fpr * (1 - prevalence)
-    p10 = recall * prevalence / flagged if flagged else 0.0
-    f10 = 2 * p10 * recall / (p10 + recall) if p10 + recall else 0.0
-    return {"fpr": fpr, "precision_at_10pct": p10, "f1_at_10pct": f10}
 
 
 def main() -> None:
@@ -206,15 +194,15 @@ def main() -> None:
         else Settings(warehouse=Path("unused.duckdb"), landing=Path("unused"))
     )
     run = {
-        "suggestions": eval_suggestions,
+        "suggestions": lambda path, settings: eval_suggestions(
+            path, settings, prevalence=PREVALENCE
+        ),
         "grouping": eval_grouping,
         "similarity": eval_similarity,
     }
     only = set(filter(None, args.only.split(",")))
 
-    def show(name: str, result: dict[str, float], how: str, positives: int | None = None) -> None:
-        if positives is not None:
-            result = {**result, **at_prevalence(result, positives)}
+    def show(name: str, result: dict[str, float], how: str) -> None:
         print(f"{name:32} {json.dumps({k: round(v, 4) for k, v in result.items()})}")
         print(f"{'':32} ({how})")
 
@@ -223,47 +211,42 @@ def main() -> None:
         for name, (kind, path) in files.items():
             if only and kind not in only:
                 continue
-            positives = positives_in(path) if kind == "suggestions" else None
             if kind == "suggestions":
                 show(
                     f"{name} (rules only)",
                     rules_only(path, settings),
-                    f"ideas eval suggestions --data <{path.name}> --json, with "
-                    "detection.classifier_enabled: false",
-                    positives,
+                    f"ideas eval suggestions --data <{path.name}> --json --prevalence "
+                    f"{PREVALENCE}, with detection.classifier_enabled: false",
                 )
                 if name.startswith("Mini-BAR"):
                     name += " (in-sample for the shipped weights)"
+            at = f" --prevalence {PREVALENCE}" if kind == "suggestions" else ""
             show(
                 name,
                 run[kind](path, settings),
-                f"ideas eval {kind} --data <{path.name}> --json",
-                positives,
+                f"ideas eval {kind} --data <{path.name}> --json{at}",
             )
             if kind == "suggestions" and name.startswith("SemEval"):
                 show(
                     f"{name} (explicit_only)",
-                    eval_suggestions(path, settings, explicit=True),
-                    f"ideas eval suggestions --data <{path.name}> --explicit --json",
-                    positives,
+                    eval_suggestions(path, settings, explicit=True, prevalence=PREVALENCE),
+                    f"ideas eval suggestions --data <{path.name}> --explicit --json{at}",
                 )
         if not only or "suggestions" in only:
             for name, result in minibar_cross_app(files, settings, Path(tmp)):
-                test_app = name.split(" -> ")[1]
                 show(
                     name,
                     result,
                     "ideas train-classifier --data <train app.csv> --no-corrections --out W.json"
-                    "; ideas eval suggestions --data <test app.csv>, detection.classifier: W.json",
-                    positives_in(files[f"Mini-BAR {test_app} EN+FR"][1]),
+                    f"; ideas eval suggestions --data <test app.csv> --prevalence {PREVALENCE}, "
+                    "detection.classifier: W.json",
                 )
             show(
                 "SemEval A trial, retrained on A train (user labels; not shipped)",
                 semeval_a_retrained(args.data, files, settings, Path(tmp)),
                 "ideas train-classifier --data <subtaskA_train as text,label> --no-corrections "
-                "--out W.json; ideas eval suggestions --data <A trial>, detection.classifier: "
-                "W.json",
-                positives_in(files["SemEval A trial"][1]),
+                f"--out W.json; ideas eval suggestions --data <A trial> --prevalence {PREVALENCE}, "
+                "detection.classifier: W.json",
             )
 
 

@@ -69,9 +69,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from idea_harvester import evaluation
 
     settings = _model_settings(args)
-    if args.explicit and args.what != "suggestions":
-        print("error: --explicit applies to `ideas eval suggestions` only", file=sys.stderr)
-        return EXIT_USAGE
+    for option in ("explicit", "prevalence"):
+        if getattr(args, option) not in (None, False) and args.what != "suggestions":
+            print(f"error: --{option} applies to `ideas eval suggestions` only", file=sys.stderr)
+            return EXIT_USAGE
     if args.sweep is not None:
         if args.errors:
             print("error: --errors shows one run's mistakes: drop --sweep", file=sys.stderr)
@@ -83,7 +84,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
     try:
         if args.what == "suggestions":
             result = evaluation.eval_suggestions(
-                Path(args.data), settings, explicit=args.explicit, errors=args.errors
+                Path(args.data),
+                settings,
+                explicit=args.explicit,
+                errors=args.errors,
+                prevalence=args.prevalence,
             )
         elif args.what == "grouping":
             result = evaluation.eval_grouping(Path(args.data), settings, errors=args.errors)
@@ -102,11 +107,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
             model = grouping_key(model, settings.grouping.request_focus)
         print(f"{args.what} on {args.data} ({result['n']} rows, model {model}):")
+        width = max(15, *(len(key) for key in result))
         for key, value in result.items():
             if key != "n":
-                print(
-                    f"  {key:15} {value:.4f}" if isinstance(value, float) else f"  {key:15} {value}"
-                )
+                shown = f"{value:.4f}" if isinstance(value, float) else value
+                print(f"  {key:{width}} {shown}")
         if errors is not None:
             _print_errors(args.what, errors)
     return 0
@@ -147,6 +152,7 @@ def _eval_sweep(args: argparse.Namespace, settings: Settings) -> int:
             args.sweep,
             progress=lambda m: print(f"[eval] {m}", file=sys.stderr, flush=True),
             explicit=args.explicit,
+            prevalence=args.prevalence,
         )
     except evaluation.EvalDataError as err:
         print(f"error: {err}", file=sys.stderr)
@@ -157,10 +163,12 @@ def _eval_sweep(args: argparse.Namespace, settings: Settings) -> int:
     parameter, best_by = result["parameter"], result["best_by"]
     columns = [k for k in result["results"][0] if k != "value"]
     print(f"{args.what} on {args.data} ({result['n']} rows), sweeping {parameter}:")
-    print(f"  {'value':>8}  " + "  ".join(f"{c:>14}" for c in columns))
+    widths = {c: max(14, len(c)) for c in columns}
+    print(f"  {'value':>8}  " + "  ".join(f"{c:>{widths[c]}}" for c in columns))
     for row in result["results"]:
         cells = "  ".join(
-            f"{row[c]:>14.4f}" if isinstance(row[c], float) else f"{row[c]:>14}" for c in columns
+            f"{row[c]:>{widths[c]}.4f}" if isinstance(row[c], float) else f"{row[c]:>{widths[c]}}"
+            for c in columns
         )
         mark = f"  <- best {best_by}" if row["value"] == result["best"] else ""
         print(f"  {row['value']:>8}  {cells}{mark}")
@@ -175,6 +183,18 @@ def _eval_sweep(args: argparse.Namespace, settings: Settings) -> int:
             "(`ideas reconsolidate` merges those that became alike)."
         )
     return 0
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give the share of suggestions as a number between 0 and 1, e.g. 0.1"
+        )
+    return value
 
 
 def _sweep_values(text: str) -> list[float]:
@@ -625,6 +645,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="measure once per value of the threshold this data calibrates "
         "(suggestions: detection.classifier_threshold; grouping: grouping.similarity) and "
         "show the best; texts are embedded once",
+    )
+    p.add_argument(
+        "--prevalence",
+        type=_share,
+        metavar="SHARE",
+        help="suggestions only: also give the false-positive rate, and the precision and F1 "
+        "expected on a channel where this share of texts are suggestions (e.g. 0.1; a "
+        "balanced sample hides how precision falls where few are); with --sweep, the best "
+        "threshold is chosen by that F1",
     )
     p.set_defaults(func=cmd_eval)
 

@@ -102,16 +102,39 @@ def binary_scores(gold: list[int], predicted: list[int]) -> dict[str, float]:
     return {"precision": precision, "recall": recall, "f1": f1}
 
 
+def at_prevalence(gold: list[int], predicted: list[int], prevalence: float) -> dict[str, float]:
+    """The false-positive rate, and the precision and F1 the same recall and false-positive
+    rate give on texts of which ``prevalence`` are suggestions. A balanced labelled sample
+    hides how precision falls on a channel where few sentences are suggestions."""
+    positives = sum(1 for g in gold if g)
+    negatives = len(gold) - positives
+    tp = sum(1 for g, p in zip(gold, predicted, strict=True) if g and p)
+    fp = sum(1 for g, p in zip(gold, predicted, strict=True) if not g and p)
+    recall = tp / positives if positives else 0.0
+    fpr = fp / negatives if negatives else 0.0
+    flagged = recall * prevalence + fpr * (1 - prevalence)
+    precision = recall * prevalence / flagged if flagged else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {
+        "prevalence": prevalence,
+        "fpr": fpr,
+        "precision_at_prevalence": precision,
+        "f1_at_prevalence": f1,
+    }
+
+
 def eval_suggestions(
     path: Path,
     settings: Settings,
     explicit: bool = False,
     errors: int = 0,
     embed: Embed | None = None,
+    prevalence: float | None = None,
 ) -> dict:
-    """Precision, recall and F1 of class 1, and ``n``; with ``errors``, also up to that many
-    false positives (the most confident first, with the sentence that decided) and false
-    negatives (in file order) under the key ``errors``."""
+    """Precision, recall and F1 of class 1, and ``n``; with ``prevalence``, also the figures
+    of ``at_prevalence``; with ``errors``, also up to that many false positives (the most
+    confident first, with the sentence that decided) and false negatives (in file order)
+    under the key ``errors``."""
     rows = read_rows(path, ("text", "label"))
     try:
         gold = [int(float(r["label"])) for r in rows]
@@ -122,6 +145,8 @@ def eval_suggestions(
     verdicts = suggestion_verdicts(texts, s, explicit, embed)
     predicted = [int(v is not None) for v in verdicts]
     result: dict = {**binary_scores(gold, predicted), "n": len(rows)}
+    if prevalence is not None:
+        result.update(at_prevalence(gold, predicted, prevalence))
     if errors > 0:
         wrong_yes = [
             {"text": t, **v} for t, g, v in zip(texts, gold, verdicts, strict=True) if v and not g
@@ -352,9 +377,11 @@ def sweep(
     values: Sequence[float],
     progress: Callable[[str], None] = lambda m: None,
     explicit: bool = False,
+    prevalence: float | None = None,
 ) -> dict:
     """The figures of ``ideas eval <what>`` for each value of its threshold (``SWEPT``), and
-    the value with the best figure (the first of equals). Texts are embedded once."""
+    the value with the best figure (the first of equals; with ``prevalence``, detection's
+    best F1 at that prevalence). Texts are embedded once."""
     if what not in SWEPT:
         raise EvalDataError(
             f"--sweep applies to suggestions ({SWEPT['suggestions'][0]}) and grouping "
@@ -363,6 +390,8 @@ def sweep(
     if not values:
         raise EvalDataError("--sweep needs at least one value, e.g. --sweep 0.15,0.2,0.25")
     parameter, best_by = SWEPT[what]
+    if prevalence is not None:
+        best_by = "f1_at_prevalence"
     trials = [with_threshold(settings, what, v) for v in values]  # refuse bad values first
     results = []
     if what == "grouping":
@@ -377,10 +406,13 @@ def sweep(
         embed = _remembering_embedder(EnrichSettings.from_settings(settings))
         for value, trial in zip(values, trials, strict=True):
             progress(f"{parameter} = {value}")
-            results.append({"value": value, **eval_suggestions(path, trial, explicit, 0, embed)})
+            figures = eval_suggestions(path, trial, explicit, 0, embed, prevalence)
+            results.append({"value": value, **figures})
     n = results[0].pop("n")
     for result in results[1:]:
         result.pop("n")
+    for result in results:
+        result.pop("prevalence", None)
     best = max(results, key=lambda r: r[best_by])  # max keeps the first of equals
     return {
         "parameter": parameter,
@@ -388,4 +420,5 @@ def sweep(
         "best": best["value"],
         "results": results,
         "n": n,
+        **({} if prevalence is None else {"prevalence": prevalence}),
     }

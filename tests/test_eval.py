@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from idea_harvester.cli import main
-from idea_harvester.evaluation import binary_scores, grouping_scores, pair_counts
+from idea_harvester.evaluation import at_prevalence, binary_scores, grouping_scores, pair_counts
 
 
 def _csv(path, header, rows):
@@ -317,3 +317,53 @@ def test_a_detection_sweep_embeds_each_sentence_once(tmp_path, monkeypatch):
     result = evaluation.sweep("suggestions", data, settings, [0.5, 0.7, 0.9])
     assert len(result["results"]) == 3
     assert encoded and len(encoded) == len(set(encoded))  # three runs, one embedding each
+
+
+def test_figures_at_a_prevalence_keep_recall_and_false_positive_rate():
+    # 4 suggestions, 4 not: 3 found, 1 false alarm. Recall 0.75, false-positive rate 0.25.
+    gold = [1, 1, 1, 1, 0, 0, 0, 0]
+    predicted = [1, 1, 1, 0, 1, 0, 0, 0]
+    balanced = at_prevalence(gold, predicted, 0.5)
+    assert balanced["fpr"] == 0.25
+    assert balanced["precision_at_prevalence"] == pytest.approx(0.75)  # as measured here
+    rare = at_prevalence(gold, predicted, 0.1)
+    # 0.075 true alarms against 0.225 false ones per text.
+    assert rare["precision_at_prevalence"] == pytest.approx(0.25)
+    assert rare["f1_at_prevalence"] == pytest.approx(2 * 0.25 * 0.75 / (0.25 + 0.75))
+    assert at_prevalence([1, 0], [0, 0], 0.1)["f1_at_prevalence"] == 0.0
+
+
+def test_eval_suggestions_at_a_prevalence_and_a_sweep_that_picks_by_it(tmp_path, capsys):
+    data = _labels_csv(
+        tmp_path,
+        [
+            ["Please add a dark mode to the web app.", 1],
+            ["A tag tree would replace half of my notebooks.", 1],
+            ["Sync failed this morning with error 503.", 0],
+            ["The new layout moved the search bar to the bottom of the screen.", 0],
+        ],
+    )
+    plain = _json(capsys, ["eval", "suggestions", "--data", str(data), "--json"])
+    assert set(plain) == {"precision", "recall", "f1", "n"}  # the contract, unchanged
+    rare = _json(
+        capsys, ["eval", "suggestions", "--data", str(data), "--json", "--prevalence", "0.05"]
+    )
+    assert rare["prevalence"] == 0.05 and 0 <= rare["fpr"] <= 1
+    assert rare["f1"] == plain["f1"] and 0 <= rare["f1_at_prevalence"] <= 1
+    swept = _json(
+        capsys,
+        ["eval", "suggestions", "--data", str(data), "--json", "--prevalence", "0.05",
+         "--sweep", "0.05,0.999"],
+    )  # fmt: skip
+    assert swept["best_by"] == "f1_at_prevalence" and swept["prevalence"] == 0.05
+    best = max(swept["results"], key=lambda r: r["f1_at_prevalence"])
+    assert swept["best"] == best["value"]
+
+
+def test_a_prevalence_out_of_place_is_refused(tmp_path, capsys):
+    data = _labels_csv(tmp_path, [["Please add a dark mode.", 1]])
+    assert main(["eval", "grouping", "--prevalence", "0.1", "--data", str(data)]) == 2
+    assert "--prevalence applies to `ideas eval suggestions` only" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["eval", "suggestions", "--prevalence", "1.5", "--data", str(data)])
+    assert "between 0 and 1" in capsys.readouterr().err

@@ -15,7 +15,9 @@ import resource
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import yaml
@@ -57,55 +59,48 @@ def main() -> None:
 
     timings: list[tuple[str, float, int, str, float]] = []  # ..., peak MB so far
 
-    t = time.perf_counter()
-    fetched = sum(steps.fetch_source(settings, s["name"], ctx)["count_items"] for s in sources)
-    timings.append(("fetch + land", time.perf_counter() - t, fetched, "items", _peak_mb()))
+    def timed(name: str, run: Callable[[], Any], count: Callable[[Any], int], unit: str) -> Any:
+        """Run one stage, record its seconds, how many ``unit`` it handled and the peak."""
+        t = time.perf_counter()
+        result = run()
+        timings.append((name, time.perf_counter() - t, count(result), unit, _peak_mb()))
+        return result
 
-    t = time.perf_counter()
-    loaded = steps.load(settings, ctx)["items_upserted"]
-    timings.append(("load", time.perf_counter() - t, loaded, "items", _peak_mb()))
+    timed(
+        "fetch + land",
+        lambda: sum(steps.fetch_source(settings, s["name"], ctx)["count_items"] for s in sources),
+        int,
+        "items",
+    )
+    loaded = timed("load", lambda: steps.load(settings, ctx)["items_upserted"], int, "items")
 
     from transforms.embeddings import load_model
 
-    t = time.perf_counter()
-    load_model(settings.model.embedding_model)
-    timings.append(
-        ("model load (once per process)", time.perf_counter() - t, 1, "model", _peak_mb())
+    timed(
+        "model load (once per process)",
+        lambda: load_model(settings.model.embedding_model),
+        lambda _: 1,
+        "model",
     )
-
-    t = time.perf_counter()
-    counts = steps.enrich(settings, ctx, progress=quiet)
-    timings.append(
-        (
-            "enrich (segment+detect+embed+group)",
-            time.perf_counter() - t,
-            counts["items_segmented"],
-            "items",
-            _peak_mb(),
-        )
+    counts = timed(
+        "enrich (segment+detect+embed+group)",
+        lambda: steps.enrich(settings, ctx, progress=quiet),
+        lambda c: c["items_segmented"],
+        "items",
     )
     # A change of detector (here the classifier threshold, as `ideas eval --sweep` suggests)
     # makes the next enrich decide every stored item again.
     stricter = settings.model_copy(
         update={"detection": settings.detection.model_copy(update={"classifier_threshold": 0.8})}
     )
-    t = time.perf_counter()
-    again = steps.enrich(stricter, ctx, progress=quiet)
-    timings.append(
-        (
-            "enrich after a threshold change",
-            time.perf_counter() - t,
-            again["items_redecided"],
-            "items",
-            _peak_mb(),
-        )
+    timed(
+        "enrich after a threshold change",
+        lambda: steps.enrich(stricter, ctx, progress=quiet),
+        lambda c: c["items_redecided"],
+        "items",
     )
-    t = time.perf_counter()
-    steps.build_marts(settings, ctx)
-    timings.append(("marts", time.perf_counter() - t, loaded, "items", _peak_mb()))
-    t = time.perf_counter()
-    steps.publish(settings, ctx)
-    timings.append(("publish dashboard", time.perf_counter() - t, loaded, "items", _peak_mb()))
+    timed("marts", lambda: steps.build_marts(settings, ctx), lambda _: loaded, "items")
+    timed("publish dashboard", lambda: steps.publish(settings, ctx), lambda _: loaded, "items")
 
     db = settings.warehouse
     print(

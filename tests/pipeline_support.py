@@ -39,6 +39,16 @@ def feed_bytes(posts=POSTS, start: datetime = T0) -> bytes:
     return rss_document("Widget ideas", entries)
 
 
+def insert_item(con, item_id: str, source: str, text: str, at: datetime = T0) -> None:
+    """One raw item of an rss source, as the loader would store it (author "ana_<id>")."""
+    con.execute(
+        "INSERT INTO raw.items (item_id, source_name, channel, native_id, content_html, "
+        "content_hash, fetched_at, published_at, batch_id, author) "
+        "VALUES (?, ?, 'rss', ?, ?, ?, ?, ?, 'b1', ?)",
+        [item_id, source, item_id, text, "h_" + item_id, at, at, "ana_" + item_id],
+    )
+
+
 def write_config(folder: Path, sources: list[dict]) -> Settings:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "ideas.yml"

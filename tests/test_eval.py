@@ -144,16 +144,17 @@ def test_a_grouping_sweep_measures_each_threshold_and_names_the_best(tmp_path, c
     }
 
 
+#: Two requests (one explicit, one a lack) and two other sentences.
+DETECTION_ROWS = [
+    ["Please add a dark mode to the web app.", 1],
+    ["A tag tree would replace half of my notebooks.", 1],
+    ["Sync failed this morning with error 503.", 0],
+    ["The new layout moved the search bar to the bottom of the screen.", 0],
+]
+
+
 def test_a_detection_sweep_trades_recall_for_precision(tmp_path, capsys):
-    data = _labels_csv(
-        tmp_path,
-        [
-            ["Please add a dark mode to the web app.", 1],
-            ["A tag tree would replace half of my notebooks.", 1],
-            ["Sync failed this morning with error 503.", 0],
-            ["The new layout moved the search bar to the bottom of the screen.", 0],
-        ],
-    )
+    data = _labels_csv(tmp_path, DETECTION_ROWS)
     result = _json(
         capsys, ["eval", "suggestions", "--data", str(data), "--sweep", "0.05,0.999", "--json"]
     )
@@ -334,15 +335,7 @@ def test_figures_at_a_prevalence_keep_recall_and_false_positive_rate():
 
 
 def test_eval_suggestions_at_a_prevalence_and_a_sweep_that_picks_by_it(tmp_path, capsys):
-    data = _labels_csv(
-        tmp_path,
-        [
-            ["Please add a dark mode to the web app.", 1],
-            ["A tag tree would replace half of my notebooks.", 1],
-            ["Sync failed this morning with error 503.", 0],
-            ["The new layout moved the search bar to the bottom of the screen.", 0],
-        ],
-    )
+    data = _labels_csv(tmp_path, DETECTION_ROWS)
     plain = _json(capsys, ["eval", "suggestions", "--data", str(data), "--json"])
     assert set(plain) == {"precision", "recall", "f1", "n"}  # the contract, unchanged
     rare = _json(

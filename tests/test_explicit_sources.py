@@ -4,17 +4,15 @@ lack count too (real enrich, real models, a real DuckDB file; the items are writ
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import numpy as np
 import pytest
 
 from idea_harvester.config import ConfigError, Settings, load_settings
+from tests.pipeline_support import insert_item
 from transforms import embeddings, enrich
 from transforms.enrich import EnrichSettings, segment_items
 from warehouse.db import connect
 
-T0 = datetime(2026, 11, 1, tzinfo=UTC)
 #: What the classifier alone calls a suggestion: a lack, said without any request wording.
 IMPLICIT = "iOS has had offline notebooks for ages."
 EXPLICIT = "Please add a dark mode to the web app."
@@ -49,19 +47,10 @@ def test_an_explicit_item_needs_a_request_cue_and_skips_embedding_the_rest():
     assert seen.count(IMPLICIT) == 1  # embedded for the community item only
 
 
-def _item(con, item_id: str, source: str, text: str) -> None:
-    con.execute(
-        "INSERT INTO raw.items (item_id, source_name, channel, native_id, content_html, "
-        "content_hash, fetched_at, published_at, batch_id, author) "
-        "VALUES (?, ?, 'rss', ?, ?, ?, ?, ?, 'b1', ?)",
-        [item_id, source, item_id, text, "h_" + item_id, T0, T0, "ana_" + item_id],
-    )
-
-
 def test_enrich_honours_each_source_setting(tmp_path):
     with connect(tmp_path / "w.duckdb") as con:
-        _item(con, "board-1", "board", f"{IMPLICIT} {EXPLICIT}")
-        _item(con, "community-1", "community", f"{IMPLICIT} {EXPLICIT}")
+        insert_item(con, "board-1", "board", f"{IMPLICIT} {EXPLICIT}")
+        insert_item(con, "community-1", "community", f"{IMPLICIT} {EXPLICIT}")
         enrich.enrich(con, _settings(), progress=lambda m: None)
         found = con.execute(
             "SELECT item_id, sentence_text FROM core.sentences WHERE is_suggestion "

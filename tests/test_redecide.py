@@ -9,6 +9,7 @@ import json
 from datetime import UTC, datetime
 
 from idea_harvester.config import Settings
+from tests.pipeline_support import insert_item
 from transforms import detector, enrich
 from transforms.classifier import load_classifier
 from transforms.enrich import EnrichSettings
@@ -31,15 +32,6 @@ def _settings(sources=SOURCES, **detection) -> EnrichSettings:
     )
 
 
-def _item(con, item_id: str, source: str, text: str) -> None:
-    con.execute(
-        "INSERT INTO raw.items (item_id, source_name, channel, native_id, content_html, "
-        "content_hash, fetched_at, published_at, batch_id, author) "
-        "VALUES (?, ?, 'rss', ?, ?, ?, ?, ?, 'b1', ?)",
-        [item_id, source, item_id, text, "h_" + item_id, T0, T0, "ana_" + item_id],
-    )
-
-
 def _suggestions(con) -> dict[str, str | None]:
     """sentence text -> its idea (None: a suggestion not grouped yet)."""
     return dict(
@@ -50,9 +42,20 @@ def _suggestions(con) -> dict[str, str | None]:
     )
 
 
-def _fill(con) -> None:
-    _item(con, "board-1", "board", f"{IMPLICIT} {EXPLICIT} {CHATTER}")
-    _item(con, "community-1", "community", f"{IMPLICIT} {EXPLICIT}")
+def _detector_ids(con) -> dict[str, str]:
+    """item id -> the detector that decided its sentences."""
+    return dict(
+        con.execute(
+            "SELECT item_id, any_value(detector_id) FROM core.sentences GROUP BY item_id"
+        ).fetchall()
+    )
+
+
+def _fill_and_enrich(con) -> None:
+    """Two items sharing two suggestions, enriched with the default detector."""
+    insert_item(con, "board-1", "board", f"{IMPLICIT} {EXPLICIT} {CHATTER}")
+    insert_item(con, "community-1", "community", f"{IMPLICIT} {EXPLICIT}")
+    enrich.enrich(con, _settings(), progress=lambda m: None)
 
 
 def test_the_detector_id_follows_what_decides():
@@ -84,8 +87,7 @@ def test_retrained_weights_change_the_detector_id(tmp_path):
 def test_a_stricter_threshold_withdraws_stored_suggestions_and_keeps_the_rest(tmp_path):
     lines: list[str] = []
     with connect(tmp_path / "w.duckdb") as con:
-        _fill(con)
-        enrich.enrich(con, _settings(), progress=lambda m: None)
+        _fill_and_enrich(con)
         before = _suggestions(con)
         assert set(before) == {IMPLICIT, EXPLICIT} and all(before.values())
         count_before = con.execute("SELECT count(*) FROM core.suggestions").fetchone()[0]
@@ -123,24 +125,15 @@ def test_a_stricter_threshold_withdraws_stored_suggestions_and_keeps_the_rest(tm
 
 def test_explicit_only_switched_on_re_decides_that_source_only(tmp_path):
     with connect(tmp_path / "w.duckdb") as con:
-        _fill(con)
-        enrich.enrich(con, _settings(), progress=lambda m: None)
-        stamps = dict(
-            con.execute(
-                "SELECT item_id, any_value(detector_id) FROM core.sentences GROUP BY item_id"
-            ).fetchall()
-        )
+        _fill_and_enrich(con)
+        stamps = _detector_ids(con)
         board_only = [dict(SOURCES[0], explicit_only=True), SOURCES[1]]
         enrich.enrich(con, _settings(board_only), progress=lambda m: None)
         found = con.execute(
             "SELECT item_id, sentence_text FROM core.sentences WHERE is_suggestion "
             "ORDER BY item_id, sentence_index"
         ).fetchall()
-        after = dict(
-            con.execute(
-                "SELECT item_id, any_value(detector_id) FROM core.sentences GROUP BY item_id"
-            ).fetchall()
-        )
+        after = _detector_ids(con)
     assert found == [("board-1", EXPLICIT), ("community-1", IMPLICIT), ("community-1", EXPLICIT)]
     assert after["community-1"] == stamps["community-1"]
     assert after["board-1"] != stamps["board-1"]
@@ -148,8 +141,7 @@ def test_explicit_only_switched_on_re_decides_that_source_only(tmp_path):
 
 def test_an_analysts_label_still_wins_when_the_detector_changes(tmp_path):
     with connect(tmp_path / "w.duckdb") as con:
-        _fill(con)
-        enrich.enrich(con, _settings(), progress=lambda m: None)
+        _fill_and_enrich(con)
         (chatter_id,) = con.execute(
             "SELECT sentence_id FROM core.sentences WHERE sentence_text = ?", [CHATTER]
         ).fetchone()
@@ -167,8 +159,7 @@ def test_an_analysts_label_still_wins_when_the_detector_changes(tmp_path):
 def test_sentences_decided_before_detector_ids_are_decided_once_and_recut_if_needed(tmp_path):
     lines: list[str] = []
     with connect(tmp_path / "w.duckdb") as con:
-        _fill(con)
-        enrich.enrich(con, _settings(), progress=lambda m: None)
+        _fill_and_enrich(con)
         before = _suggestions(con)
         # A warehouse from before the column, where one item was cut by another splitter.
         con.execute("UPDATE core.sentences SET detector_id = NULL")

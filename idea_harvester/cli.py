@@ -114,7 +114,22 @@ def cmd_eval(args: argparse.Namespace) -> int:
                 print(f"  {key:{width}} {shown}")
         if errors is not None:
             _print_errors(args.what, errors)
+        if args.what == "suggestions" and args.prevalence is None:
+            _hint_prevalence(Path(args.data))
     return 0
+
+
+def _hint_prevalence(path: Path) -> None:
+    """Say when a labelled sample holds many more suggestions than a channel would."""
+    from idea_harvester.evaluation import read_rows
+
+    labels = [r["label"].strip() for r in read_rows(path, ("text", "label"))]
+    share = sum(label in {"1", "1.0", "true", "True"} for label in labels) / len(labels)
+    if share >= 0.3:
+        print(
+            f"{share:.0%} of these texts are suggestions; on a channel where fewer are, "
+            "precision falls: add --prevalence 0.1 (or your channel's share) to see by how much"
+        )
 
 
 def _print_errors(what: str, errors: dict) -> None:

@@ -360,3 +360,16 @@ def test_a_prevalence_out_of_place_is_refused(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["eval", "suggestions", "--prevalence", "1.5", "--data", str(data)])
     assert "between 0 and 1" in capsys.readouterr().err
+
+
+def test_a_balanced_sample_gets_a_hint_about_prevalence(tmp_path, capsys):
+    balanced = _labels_csv(tmp_path, DETECTION_ROWS)
+    assert main(["eval", "suggestions", "--data", str(balanced)]) == 0
+    assert "50% of these texts are suggestions" in capsys.readouterr().out
+    assert main(["eval", "suggestions", "--data", str(balanced), "--prevalence", "0.1"]) == 0
+    assert "of these texts are suggestions" not in capsys.readouterr().out
+    rare = tmp_path / "rare"
+    rare.mkdir()
+    few = _labels_csv(rare, DETECTION_ROWS[:1] + [["It broke again.", 0]] * 4)
+    assert main(["eval", "suggestions", "--data", str(few)]) == 0
+    assert "of these texts are suggestions" not in capsys.readouterr().out

@@ -174,3 +174,33 @@ def test_sentences_decided_before_detector_ids_are_decided_once_and_recut_if_nee
             "SELECT count(*) FROM core.sentences WHERE sentence_id = 'old-cut' "
             "OR detector_id IS NULL"
         ).fetchone() == (0,)
+
+
+def test_an_idea_whose_representative_is_withdrawn_keeps_its_place_with_another(tmp_path):
+    from warehouse.marts import build_marts
+
+    asked = "Please add offline notebooks to the Android app."
+    with connect(tmp_path / "w.duckdb") as con:
+        insert_item(con, "c-1", "community", IMPLICIT)
+        insert_item(con, "c-2", "community", asked)
+        enrich.enrich(con, _settings(), progress=lambda m: None)
+        ideas = _suggestions(con)
+        assert ideas[IMPLICIT] == ideas[asked]  # one idea, offline notebooks
+        idea_id = ideas[asked]
+        con.execute(
+            "UPDATE core.ideas SET representative_sentence_id = (SELECT sentence_id FROM "
+            "core.suggestions WHERE suggestion_text = ?) WHERE idea_id = ?",
+            [IMPLICIT, idea_id],
+        )
+        enrich.enrich(con, _settings(classifier_threshold=0.95), progress=lambda m: None)
+        assert _suggestions(con) == {asked: idea_id}
+        (quote,) = con.execute(
+            "SELECT g.suggestion_text FROM core.ideas i JOIN core.suggestions g "
+            "ON g.sentence_id = i.representative_sentence_id WHERE i.idea_id = ?",
+            [idea_id],
+        ).fetchone()
+        assert quote == asked
+        build_marts(con, top_ideas_limit=50)
+        assert con.execute(
+            "SELECT representative_quote FROM marts.top_ideas WHERE idea_id = ?", [idea_id]
+        ).fetchone() == (asked,)

@@ -829,6 +829,27 @@ def _recount_ideas(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _repair_representatives(con: duckdb.DuckDBPyConnection, s: EnrichSettings) -> int:
+    """Ideas whose representative is no longer one of their mentions (its item was edited, or
+    the detector withdrew it) get a new one from the members left, so that they keep a quote
+    and a label of their own (the marts join on it). Returns how many were repaired."""
+    lost = {
+        row[0]
+        for row in con.execute(
+            """
+            SELECT i.idea_id FROM core.ideas i
+            WHERE i.count_members > 0 AND NOT EXISTS (
+                SELECT 1 FROM core.mentions m
+                WHERE m.idea_id = i.idea_id AND m.sentence_id = i.representative_sentence_id)
+            """
+        ).fetchall()
+    }
+    if lost:
+        space = idea_store.active_space(con, s.model_id, idea_store.defaults(s.grouping))
+        refresh_representatives(con, lost, space)
+    return len(lost)
+
+
 def adopt_ideas_of_other_models(con: duckdb.DuckDBPyConnection, s: EnrichSettings) -> int:
     """Ideas grouped under another grouping key (an earlier embedding model, or the other
     ``grouping.request_focus`` setting) move into the configured key's space: their members
@@ -870,6 +891,7 @@ def enrich(
     adopted = adopt_ideas_of_other_models(con, s)
     grouped, new_ideas = _group_new_suggestions(con, s)
     _recount_ideas(con)
+    _repair_representatives(con, s)
     progress(f"grouped {grouped} new suggestions ({new_ideas} new ideas)")
     return {
         "items_segmented": items,

@@ -1,6 +1,7 @@
 """A change of suggestion detector applies to what is already stored: the next enrich decides
 those items again, keeps the ideas of the suggestions that stay, withdraws the others and
-groups the new ones (real enrich, real models, a real DuckDB file; items written by us)."""
+groups the new ones; an idea that loses its representative that way, or by an edit, gets
+another (real enrich, real models, a real DuckDB file; items written by us)."""
 
 from __future__ import annotations
 
@@ -204,3 +205,32 @@ def test_an_idea_whose_representative_is_withdrawn_keeps_its_place_with_another(
         assert con.execute(
             "SELECT representative_quote FROM marts.top_ideas WHERE idea_id = ?", [idea_id]
         ).fetchone() == (asked,)
+
+
+def test_an_edit_that_removes_the_representative_leaves_the_idea_a_new_one(tmp_path):
+    first = "Please add offline notebooks to the Android app."
+    second = "It would be great if the Android app kept my notebooks offline."
+    with connect(tmp_path / "w.duckdb") as con:
+        insert_item(con, "c-1", "community", first)
+        insert_item(con, "c-2", "community", second)
+        enrich.enrich(con, _settings(), progress=lambda m: None)
+        ideas = _suggestions(con)
+        assert ideas[first] == ideas[second]
+        (representative,) = con.execute(
+            "SELECT g.item_id FROM core.ideas i JOIN core.suggestions g "
+            "ON g.sentence_id = i.representative_sentence_id WHERE i.idea_id = ?",
+            [ideas[first]],
+        ).fetchone()
+        # Its author rewrites the representative's post into a thank-you.
+        con.execute(
+            "UPDATE raw.items SET content_html = 'Thanks, it works now.', content_hash = 'h_v2' "
+            "WHERE item_id = ?",
+            [representative],
+        )
+        enrich.enrich(con, _settings(), progress=lambda m: None)
+        left = con.execute(
+            "SELECT g.item_id FROM core.ideas i JOIN core.suggestions g "
+            "ON g.sentence_id = i.representative_sentence_id WHERE i.idea_id = ?",
+            [ideas[first]],
+        ).fetchone()
+    assert left is not None and left[0] != representative

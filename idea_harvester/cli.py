@@ -501,6 +501,20 @@ def _print_detection_status(con, settings) -> None:
         + (" (the next enrich decides them again)" if stale else "")
     )
     print(f"suggestion detector (config): {detector_id(s)}; {later}")
+    shares = con.execute(
+        """
+        SELECT r.source_name, count(*), count(*) FILTER (WHERE c.is_suggestion),
+               printf('%.1f', 100.0 * count(*) FILTER (WHERE c.is_suggestion) / count(*))
+        FROM core.sentences c JOIN raw.items r USING (item_id)
+        GROUP BY r.source_name ORDER BY r.source_name
+        """
+    ).fetchall()
+    if shares:
+        print_table(["source", "sentences", "suggestions", "suggestions_%"], shares)
+        print(
+            "  a share far above what a channel really holds is false positives: measure it with\n"
+            "  `ideas eval suggestions --prevalence`, or set explicit_only on an ideas board"
+        )
 
 
 def _print_warehouse_status(con, settings) -> None:

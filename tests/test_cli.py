@@ -62,6 +62,11 @@ def test_status_lists_sources_and_counts(loaded, capsys):
     assert "forum" in out and "raw.items" in out and "marts.top_ideas" in out
     assert "grouping key (config): bundled:use-e5-small+request-focus" in out
     assert "0 items decided by another detector" in out
+    # The share of each source's sentences counted as suggestions, from the warehouse.
+    after = out[out.index("suggestions_%") :]
+    [share] = [line.split() for line in after.splitlines() if line.startswith("forum ")]
+    sentences, suggestions, percent = int(share[1]), int(share[2]), float(share[3])
+    assert 0 < suggestions < sentences and percent == round(100 * suggestions / sentences, 1)
 
 
 def test_status_shows_items_a_new_threshold_will_decide_again(loaded, capsys):

@@ -177,50 +177,53 @@ def test_sentences_decided_before_detector_ids_are_decided_once_and_recut_if_nee
         ).fetchone() == (0,)
 
 
+ASKED = "Please add offline notebooks to the Android app."
+
+
+def _one_idea(con, first: str, second: str) -> str:
+    """Two posts asking for the same thing, enriched: their idea's id."""
+    insert_item(con, "c-1", "community", first)
+    insert_item(con, "c-2", "community", second)
+    enrich.enrich(con, _settings(), progress=lambda m: None)
+    ideas = _suggestions(con)
+    assert ideas[first] == ideas[second]  # one idea, offline notebooks
+    return ideas[first]
+
+
+def _representative(con, idea_id: str) -> tuple[str, str] | None:
+    """(item id, text) of the idea's representative suggestion, None if it has none."""
+    return con.execute(
+        "SELECT g.item_id, g.suggestion_text FROM core.ideas i JOIN core.suggestions g "
+        "ON g.sentence_id = i.representative_sentence_id WHERE i.idea_id = ?",
+        [idea_id],
+    ).fetchone()
+
+
 def test_an_idea_whose_representative_is_withdrawn_keeps_its_place_with_another(tmp_path):
     from warehouse.marts import build_marts
 
-    asked = "Please add offline notebooks to the Android app."
     with connect(tmp_path / "w.duckdb") as con:
-        insert_item(con, "c-1", "community", IMPLICIT)
-        insert_item(con, "c-2", "community", asked)
-        enrich.enrich(con, _settings(), progress=lambda m: None)
-        ideas = _suggestions(con)
-        assert ideas[IMPLICIT] == ideas[asked]  # one idea, offline notebooks
-        idea_id = ideas[asked]
+        idea_id = _one_idea(con, IMPLICIT, ASKED)
         con.execute(
             "UPDATE core.ideas SET representative_sentence_id = (SELECT sentence_id FROM "
             "core.suggestions WHERE suggestion_text = ?) WHERE idea_id = ?",
             [IMPLICIT, idea_id],
         )
         enrich.enrich(con, _settings(classifier_threshold=0.95), progress=lambda m: None)
-        assert _suggestions(con) == {asked: idea_id}
-        (quote,) = con.execute(
-            "SELECT g.suggestion_text FROM core.ideas i JOIN core.suggestions g "
-            "ON g.sentence_id = i.representative_sentence_id WHERE i.idea_id = ?",
-            [idea_id],
-        ).fetchone()
-        assert quote == asked
+        assert _suggestions(con) == {ASKED: idea_id}
+        assert _representative(con, idea_id) == ("c-2", ASKED)
         build_marts(con, top_ideas_limit=50)
         assert con.execute(
             "SELECT representative_quote FROM marts.top_ideas WHERE idea_id = ?", [idea_id]
-        ).fetchone() == (asked,)
+        ).fetchone() == (ASKED,)
 
 
 def test_an_edit_that_removes_the_representative_leaves_the_idea_a_new_one(tmp_path):
-    first = "Please add offline notebooks to the Android app."
-    second = "It would be great if the Android app kept my notebooks offline."
     with connect(tmp_path / "w.duckdb") as con:
-        insert_item(con, "c-1", "community", first)
-        insert_item(con, "c-2", "community", second)
-        enrich.enrich(con, _settings(), progress=lambda m: None)
-        ideas = _suggestions(con)
-        assert ideas[first] == ideas[second]
-        (representative,) = con.execute(
-            "SELECT g.item_id FROM core.ideas i JOIN core.suggestions g "
-            "ON g.sentence_id = i.representative_sentence_id WHERE i.idea_id = ?",
-            [ideas[first]],
-        ).fetchone()
+        idea_id = _one_idea(
+            con, ASKED, "It would be great if the Android app kept my notebooks offline."
+        )
+        (representative, _) = _representative(con, idea_id)
         # Its author rewrites the representative's post into a thank-you.
         con.execute(
             "UPDATE raw.items SET content_html = 'Thanks, it works now.', content_hash = 'h_v2' "
@@ -228,9 +231,5 @@ def test_an_edit_that_removes_the_representative_leaves_the_idea_a_new_one(tmp_p
             [representative],
         )
         enrich.enrich(con, _settings(), progress=lambda m: None)
-        left = con.execute(
-            "SELECT g.item_id FROM core.ideas i JOIN core.suggestions g "
-            "ON g.sentence_id = i.representative_sentence_id WHERE i.idea_id = ?",
-            [ideas[first]],
-        ).fetchone()
+        left = _representative(con, idea_id)
     assert left is not None and left[0] != representative

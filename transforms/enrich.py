@@ -455,9 +455,7 @@ def _redecide_stale(
     and a new one joins core.suggestions (embedded and grouped by the later steps). An item
     whose sentences now come out cut differently is segmented again like an edited item.
     Returns how many items were decided again."""
-    stale = stale_items(
-        con, s, f"r.item_id, r.content_html, r.content_hash, {_AUTHOR_KEY_SQL}, r.source_name"
-    )
+    stale = [row[0] for row in stale_items(con, s)]
     if not stale:
         return 0
     progress(
@@ -469,7 +467,14 @@ def _redecide_stale(
         embed = _cached_embedder(con, s, load_classifier(s.classifier).model_id, progress)
     added = withdrawn = 0
     for start in range(0, len(stale), REDECIDE_BATCH):
-        batch = stale[start : start + REDECIDE_BATCH]
+        batch = con.execute(  # item contents a batch at a time: they may not fit in memory
+            f"""
+            SELECT r.item_id, r.content_html, r.content_hash, {_AUTHOR_KEY_SQL}, r.source_name
+            FROM raw.items r WHERE r.item_id IN (SELECT unnest(?::VARCHAR[]))
+            ORDER BY r.item_id
+            """,
+            [stale[start : start + REDECIDE_BATCH]],
+        ).fetchall()
         rows = _decide_items(con, batch, s, embed)
         recut = _items_cut_differently(con, rows)
         if recut:
@@ -483,14 +488,12 @@ def _redecide_stale(
     return len(stale)
 
 
-def stale_items(
-    con: duckdb.DuckDBPyConnection, s: EnrichSettings, columns: str = "r.item_id"
-) -> list[tuple]:
-    """``columns`` (of ``raw.items r``) of the items whose current sentences were decided by
-    another detector than ``s``'s, in item order."""
+def stale_items(con: duckdb.DuckDBPyConnection, s: EnrichSettings) -> list[tuple[str]]:
+    """The ids of the items whose current sentences were decided by another detector than
+    ``s``'s, in order."""
     return con.execute(
-        f"""
-        SELECT {columns} FROM raw.items r
+        """
+        SELECT r.item_id FROM raw.items r
         WHERE EXISTS (
             SELECT 1 FROM core.sentences c
             WHERE c.item_id = r.item_id AND c.content_hash = r.content_hash

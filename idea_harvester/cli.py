@@ -121,10 +121,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def _hint_prevalence(path: Path) -> None:
     """Say when a labelled sample holds many more suggestions than a channel would."""
-    from idea_harvester.evaluation import read_rows
+    from idea_harvester.evaluation import read_labelled
 
-    labels = [r["label"].strip() for r in read_rows(path, ("text", "label"))]
-    share = sum(label in {"1", "1.0", "true", "True"} for label in labels) / len(labels)
+    _, gold = read_labelled(path)
+    share = sum(gold) / len(gold)
     if share >= 0.3:
         print(
             f"{share:.0%} of these texts are suggestions; on a channel where fewer are, "

@@ -26,7 +26,7 @@ import numpy as np
 from idea_harvester.config import GroupingSettings, Settings
 from transforms import embeddings, grouping, idea_store, near_duplicates
 from transforms.classifier import load_classifier
-from transforms.enrich import Embed, EnrichSettings, segment_item, segment_items
+from transforms.enrich import Embed, EnrichSettings, segment_items
 from transforms.text import text_hash
 
 
@@ -57,20 +57,13 @@ def read_rows(path: Path, columns: tuple[str, ...]) -> list[dict[str, str]]:
     return rows
 
 
-def _sentences(text: str, s: EnrichSettings) -> list[dict]:
-    return segment_item("eval", text, "", s)
-
-
-def predict_suggestion(text: str, s: EnrichSettings) -> bool:
-    """A text is a suggestion when any of its sentences is (the pipeline decides per sentence)."""
-    return predict_suggestions([text], s)[0]
-
-
-def predict_suggestions(texts: list[str], s: EnrichSettings, explicit: bool = False) -> list[bool]:
-    """``predict_suggestion`` for many texts, with the production decision (rules, then the
-    classifier on one embedding batch of every candidate sentence); ``explicit``: as from a
-    source with ``explicit_only`` (a suggestion needs a request cue)."""
-    return [v is not None for v in suggestion_verdicts(texts, s, explicit)]
+def read_labelled(path: Path) -> tuple[list[str], list[int]]:
+    """The texts and 0/1 labels of a ``text,label`` file."""
+    rows = read_rows(path, ("text", "label"))
+    try:
+        return [r["text"] for r in rows], [int(float(r["label"])) for r in rows]
+    except ValueError as err:
+        raise EvalDataError(f"{path}: label must be 0 or 1 ({err})") from None
 
 
 def suggestion_verdicts(
@@ -92,10 +85,15 @@ def suggestion_verdicts(
     return [first.get(f"t{n}") for n in range(len(texts))]
 
 
-def binary_scores(gold: list[int], predicted: list[int]) -> dict[str, float]:
+def _counts(gold: list[int], predicted: list[int]) -> tuple[int, int, int]:
+    """(true positives, false positives, false negatives) of class 1."""
     tp = sum(1 for g, p in zip(gold, predicted, strict=True) if g and p)
     fp = sum(1 for g, p in zip(gold, predicted, strict=True) if not g and p)
-    fn = sum(1 for g, p in zip(gold, predicted, strict=True) if g and not p)
+    return tp, fp, sum(1 for g in gold if g) - tp
+
+
+def binary_scores(gold: list[int], predicted: list[int]) -> dict[str, float]:
+    tp, fp, fn = _counts(gold, predicted)
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
@@ -106,10 +104,8 @@ def at_prevalence(gold: list[int], predicted: list[int], prevalence: float) -> d
     """The false-positive rate, and the precision and F1 the same recall and false-positive
     rate give on texts of which ``prevalence`` are suggestions. A balanced labelled sample
     hides how precision falls on a channel where few sentences are suggestions."""
-    positives = sum(1 for g in gold if g)
-    negatives = len(gold) - positives
-    tp = sum(1 for g, p in zip(gold, predicted, strict=True) if g and p)
-    fp = sum(1 for g, p in zip(gold, predicted, strict=True) if not g and p)
+    tp, fp, fn = _counts(gold, predicted)
+    positives, negatives = tp + fn, len(gold) - tp - fn
     recall = tp / positives if positives else 0.0
     fpr = fp / negatives if negatives else 0.0
     flagged = recall * prevalence + fpr * (1 - prevalence)
@@ -135,16 +131,11 @@ def eval_suggestions(
     of ``at_prevalence``; with ``errors``, also up to that many false positives (the most
     confident first, with the sentence that decided) and false negatives (in file order)
     under the key ``errors``."""
-    rows = read_rows(path, ("text", "label"))
-    try:
-        gold = [int(float(r["label"])) for r in rows]
-    except ValueError as err:
-        raise EvalDataError(f"{path}: label must be 0 or 1 ({err})") from None
+    texts, gold = read_labelled(path)
     s = EnrichSettings.from_settings(settings)
-    texts = [r["text"] for r in rows]
     verdicts = suggestion_verdicts(texts, s, explicit, embed)
     predicted = [int(v is not None) for v in verdicts]
-    result: dict = {**binary_scores(gold, predicted), "n": len(rows)}
+    result: dict = {**binary_scores(gold, predicted), "n": len(texts)}
     if prevalence is not None:
         result.update(at_prevalence(gold, predicted, prevalence))
     if errors > 0:
@@ -408,10 +399,8 @@ def sweep(
             progress(f"{parameter} = {value}")
             figures = eval_suggestions(path, trial, explicit, 0, embed, prevalence)
             results.append({"value": value, **figures})
-    n = results[0].pop("n")
-    for result in results[1:]:
-        result.pop("n")
-    for result in results:
+    for result in results:  # said once, below
+        n = result.pop("n")
         result.pop("prevalence", None)
     best = max(results, key=lambda r: r[best_by])  # max keeps the first of equals
     return {

@@ -239,7 +239,11 @@ def reconsolidate(
     enrich.adopt_ideas_of_other_models(con, s)
     space = idea_store.active_space(con, model_id, gs, first_fit=False)
     refitted = False
-    if gs.refit_on_reconsolidate and gs.components_removed > 0:
+    if (
+        gs.refit_on_reconsolidate
+        and gs.components_removed > 0
+        and idea_store.corpus_size(con) >= gs.min_corpus_for_fit  # counted before any read
+    ):
         corpus = idea_store.corpus_vectors(con, model_id)
         if len(corpus) >= gs.min_corpus_for_fit:
             fitted = grouping.fit_space(corpus, gs.components_removed)

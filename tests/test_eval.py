@@ -67,19 +67,19 @@ def test_eval_suggestions_json(tmp_path, capsys):
     assert result["recall"] == pytest.approx(0.75)
 
 
+#: Paraphrases across languages: three gold groups.
+GROUPING_ROWS = [
+    ["Please add a dark mode to the web app.", "dark"],
+    ["Ce serait bien d'avoir un mode sombre sur la version web.", "dark"],
+    ["Can you add a dark theme to the browser version?", "dark"],
+    ["I wish I could export my notes to Markdown.", "md"],
+    ["J'aimerais pouvoir exporter mes notes en Markdown.", "md"],
+    ["Please add two-factor authentication to protect accounts.", "2fa"],
+]
+
+
 def test_eval_grouping_groups_paraphrases_across_languages(tmp_path, capsys):
-    data = _csv(
-        tmp_path / "g.csv",
-        ["text", "cluster"],
-        [
-            ["Please add a dark mode to the web app.", "dark"],
-            ["Ce serait bien d'avoir un mode sombre sur la version web.", "dark"],
-            ["Can you add a dark theme to the browser version?", "dark"],
-            ["I wish I could export my notes to Markdown.", "md"],
-            ["J'aimerais pouvoir exporter mes notes en Markdown.", "md"],
-            ["Please add two-factor authentication to protect accounts.", "2fa"],
-        ],
-    )
+    data = _csv(tmp_path / "g.csv", ["text", "cluster"], GROUPING_ROWS)
     result = _json(capsys, ["eval", "grouping", "--data", str(data), "--json"])
     assert set(result) == {
         "ari",
@@ -114,16 +114,6 @@ def test_a_missing_column_is_named(tmp_path, capsys):
     assert main(["eval", "suggestions", "--data", str(data)]) == 2
     err = capsys.readouterr().err
     assert "missing column(s) text" in err and "bad.csv" in err
-
-
-GROUPING_ROWS = [
-    ["Please add a dark mode to the web app.", "dark"],
-    ["Ce serait bien d'avoir un mode sombre sur la version web.", "dark"],
-    ["Can you add a dark theme to the browser version?", "dark"],
-    ["I wish I could export my notes to Markdown.", "md"],
-    ["J'aimerais pouvoir exporter mes notes en Markdown.", "md"],
-    ["Please add two-factor authentication to protect accounts.", "2fa"],
-]
 
 
 def test_a_grouping_sweep_measures_each_threshold_and_names_the_best(tmp_path, capsys):

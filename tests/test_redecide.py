@@ -150,8 +150,12 @@ def test_an_analysts_label_still_wins_when_the_detector_changes(tmp_path):
             "INSERT INTO core.suggestion_labels VALUES (?, ?, 'en', true, 'ana', ?, NULL)",
             [chatter_id, CHATTER, T0],
         )
-        enrich.enrich(con, _settings(classifier_threshold=0.95), progress=lambda m: None)
+        lines: list[str] = []
+        enrich.enrich(con, _settings(classifier_threshold=0.95), progress=lines.append)
         assert CHATTER in _suggestions(con)
+        # Deciding again honoured the label itself; it was not left for the label pass.
+        assert any("added 1 suggestions and withdrew 2" in line for line in lines)
+        assert not any("new analyst labels" in line for line in lines)
         assert con.execute(
             "SELECT suggestion_cue FROM core.sentences WHERE sentence_id = ?", [chatter_id]
         ).fetchone() == (enrich.ANALYST_CUE,)

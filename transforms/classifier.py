@@ -79,7 +79,7 @@ _RULE_SCORE, _RULE_CUE, _HOWTO_Q, _QUESTION = (
 #: statement that the feature already exists ("You can already export ..."), and a statement
 #: of what a change would bring ("This would save us time.", "That would be awesome!"), and
 #: directions for doing something today ("Exclude it under Settings > Apps > Battery.").
-_HOWTO = frozenset(
+_VETOED_NEGATIVES = frozenset(
     {"how-to question", "want to know", "already possible", BENEFIT, APPROVAL_ONLY, INSTRUCTIONS}
 )
 #: How-to questions the rules do not list: "Comment déplacer une note ?" (on normalised text).
@@ -126,7 +126,7 @@ def rule_features(sentence: str, language: str) -> np.ndarray:
             1.0 if verdict.cue else 0.0,
             1.0 if verdict.score >= SUGGESTION_THRESHOLD else 0.0,
             noisy_or(list(negatives.values())),
-            1.0 if _HOWTO & negatives.keys() or _asks_how_or_what(sentence) else 0.0,
+            1.0 if _VETOED_NEGATIVES & negatives.keys() or _asks_how_or_what(sentence) else 0.0,
             1.0 if language == "en" else 0.0,
             1.0 if language == "fr" else 0.0,
             1.0 if "?" in sentence else 0.0,

@@ -120,6 +120,8 @@ CLASSIFIER_CUE = "classifier"
 TEAM_CUE = "team author"
 #: SQL for ``author_key`` of raw.items.author.
 _AUTHOR_KEY_SQL = "lower(trim(coalesce(r.author, '')))"
+#: What deciding an item needs from ``raw.items r`` (see ``_decide_items``).
+_ITEM_COLUMNS_SQL = f"r.item_id, r.content_html, r.content_hash, {_AUTHOR_KEY_SQL}, r.source_name"
 
 
 def author_key(author: str | None) -> str:
@@ -279,6 +281,26 @@ def _unmine(con: duckdb.DuckDBPyConnection, sentence_ids_sql: str) -> None:
         con.execute(f"DELETE FROM {table} WHERE sentence_id IN ({sentence_ids_sql})")
 
 
+def _mine(con: duckdb.DuckDBPyConnection, sentence_ids: list[str]) -> None:
+    """Make these sentences, decided suggestions, rows of core.suggestions (with the sentence
+    before them when they only refer back); one already there keeps its row, mention and
+    idea, and takes its new verdict. The counterpart of ``_unmine``."""
+    if not sentence_ids:
+        return
+    con.execute(
+        """
+        INSERT INTO core.suggestions
+        SELECT sentence_id, item_id, sentence_text, text_hash, language,
+               suggestion_score, suggestion_cue
+        FROM core.sentences WHERE sentence_id IN (SELECT unnest(?::VARCHAR[]))
+        ON CONFLICT (sentence_id) DO UPDATE SET language = excluded.language,
+            suggestion_score = excluded.suggestion_score, suggestion_cue = excluded.suggestion_cue
+        """,
+        [sentence_ids],
+    )
+    _add_context(con, sentence_ids)
+
+
 def _apply_new_labels(con: duckdb.DuckDBPyConnection) -> int:
     """Bring sentences cut on earlier runs in line with labels recorded since: a sentence
     labelled a suggestion joins core.suggestions (embedded and grouped by the later steps),
@@ -308,18 +330,7 @@ def _apply_new_labels(con: duckdb.DuckDBPyConnection) -> int:
         [ANALYST_CUE],
     )
     _unmine(con, "SELECT sentence_id FROM relabelled WHERE NOT is_suggestion")
-    con.execute(
-        """
-        INSERT INTO core.suggestions
-        SELECT c.sentence_id, c.item_id, c.sentence_text, c.text_hash, c.language,
-               c.suggestion_score, c.suggestion_cue
-        FROM core.sentences c JOIN relabelled r USING (sentence_id)
-        WHERE r.is_suggestion
-        ON CONFLICT (sentence_id) DO UPDATE SET
-            suggestion_score = excluded.suggestion_score, suggestion_cue = excluded.suggestion_cue
-        """
-    )
-    _add_context(con, [c[0] for c in changed if c[1]])
+    _mine(con, [c[0] for c in changed if c[1]])
     return len(changed)
 
 
@@ -331,8 +342,7 @@ def _segment_new_items(
         progress(f"{released} items by former team authors will be mined again")
     pending = con.execute(
         f"""
-        SELECT r.item_id, r.content_html, r.content_hash, {_AUTHOR_KEY_SQL}, r.source_name
-        FROM raw.items r
+        SELECT {_ITEM_COLUMNS_SQL} FROM raw.items r
         WHERE NOT EXISTS (
             SELECT 1 FROM core.sentences c
             WHERE c.item_id = r.item_id AND c.content_hash = r.content_hash)
@@ -407,23 +417,20 @@ def _segment_pending(
     )
     for table in ("core.mentions", "core.suggestions", "core.sentences"):
         con.execute(f"DELETE FROM {table} WHERE item_id IN (SELECT item_id FROM pending_items)")
-    embed = None
-    if s.classifier is not None:
-        embed = _cached_embedder(con, s, load_classifier(s.classifier).model_id, progress)
-    rows = _decide_items(con, pending, s, embed)
+    rows = _decide_items(con, pending, s, _classifier_embedder(con, s, progress))
     if rows:
         _insert_arrow(con, "core.sentences", pa.Table.from_pylist(rows, schema=_SENTENCE_SCHEMA))
-        con.execute(
-            """
-            INSERT INTO core.suggestions
-            SELECT sentence_id, item_id, sentence_text, text_hash, language,
-                   suggestion_score, suggestion_cue
-            FROM core.sentences
-            WHERE is_suggestion AND item_id IN (SELECT item_id FROM pending_items)
-            """
-        )
-        _add_context(con, [r["sentence_id"] for r in rows if r["is_suggestion"]])
+        _mine(con, [r["sentence_id"] for r in rows if r["is_suggestion"]])
     return rows
+
+
+def _classifier_embedder(
+    con: duckdb.DuckDBPyConnection, s: EnrichSettings, progress: Progress
+) -> Embed | None:
+    """The classifier's embedder through the cache (None when the rules alone decide)."""
+    if s.classifier is None:
+        return None
+    return _cached_embedder(con, s, load_classifier(s.classifier).model_id, progress)
 
 
 def _decide_items(
@@ -462,14 +469,12 @@ def _redecide_stale(
         f"the suggestion detector changed (its code, the classifier's weights or the detection "
         f"settings) since {len(stale)} items were decided: deciding them again"
     )
-    embed = None
-    if s.classifier is not None:
-        embed = _cached_embedder(con, s, load_classifier(s.classifier).model_id, progress)
+    embed = _classifier_embedder(con, s, progress)
     added = withdrawn = 0
     for start in range(0, len(stale), REDECIDE_BATCH):
         batch = con.execute(  # item contents a batch at a time: they may not fit in memory
             f"""
-            SELECT r.item_id, r.content_html, r.content_hash, {_AUTHOR_KEY_SQL}, r.source_name
+            SELECT {_ITEM_COLUMNS_SQL}
             FROM raw.items r WHERE r.item_id IN (SELECT unnest(?::VARCHAR[]))
             ORDER BY r.item_id
             """,
@@ -550,36 +555,13 @@ def _apply_verdicts(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> tuple[i
         """
     )
     _unmine(con, "SELECT sentence_id FROM redecided WHERE was_suggestion AND NOT is_suggestion")
-    con.execute(
-        """
-        UPDATE core.suggestions SET language = v.language,
-            suggestion_score = v.suggestion_score, suggestion_cue = v.suggestion_cue
-        FROM redecided v
-        WHERE core.suggestions.sentence_id = v.sentence_id AND v.is_suggestion
-        """
-    )
-    new = [
-        r[0]
-        for r in con.execute(
-            "SELECT sentence_id FROM redecided WHERE is_suggestion AND NOT was_suggestion"
-        ).fetchall()
-    ]
-    if new:
-        con.execute(
-            """
-            INSERT INTO core.suggestions
-            SELECT c.sentence_id, c.item_id, c.sentence_text, c.text_hash, c.language,
-                   c.suggestion_score, c.suggestion_cue
-            FROM core.sentences c
-            WHERE c.sentence_id IN (SELECT unnest(?::VARCHAR[]))
-            """,
-            [new],
-        )
-        _add_context(con, new)
-    withdrawn = con.execute(
-        "SELECT count(*) FROM redecided WHERE was_suggestion AND NOT is_suggestion"
-    ).fetchone()[0]
-    return len(new), int(withdrawn)
+    suggestions, added, withdrawn = con.execute(
+        "SELECT coalesce(list(sentence_id) FILTER (WHERE is_suggestion), []), "
+        "count(*) FILTER (WHERE is_suggestion AND NOT was_suggestion), "
+        "count(*) FILTER (WHERE was_suggestion AND NOT is_suggestion) FROM redecided"
+    ).fetchone()
+    _mine(con, suggestions)  # new ones join; those that stay keep their ideas
+    return int(added), int(withdrawn)
 
 
 def _add_context(con: duckdb.DuckDBPyConnection, sentence_ids: list[str]) -> None:

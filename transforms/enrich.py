@@ -9,7 +9,7 @@ in core.mentions are grouped.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -340,16 +340,23 @@ def _segment_new_items(
     released = _release_team_items(con, s.team_authors)
     if released:
         progress(f"{released} items by former team authors will be mined again")
-    pending = con.execute(
-        f"""
-        SELECT {_ITEM_COLUMNS_SQL} FROM raw.items r
-        WHERE NOT EXISTS (
-            SELECT 1 FROM core.sentences c
-            WHERE c.item_id = r.item_id AND c.content_hash = r.content_hash)
-        ORDER BY r.item_id
-        """
-    ).fetchall()
-    rows = _segment_pending(con, pending, s, progress) if pending else []
+    pending = [
+        row[0]
+        for row in con.execute(
+            """
+            SELECT r.item_id FROM raw.items r
+            WHERE NOT EXISTS (
+                SELECT 1 FROM core.sentences c
+                WHERE c.item_id = r.item_id AND c.content_hash = r.content_hash)
+            ORDER BY r.item_id
+            """
+        ).fetchall()
+    ]
+    sentences = 0
+    for done, batch in _item_batches(con, pending):
+        sentences += len(_segment_pending(con, batch, s, progress))
+        if len(pending) > ITEM_BATCH:
+            progress(f"segmented {done} of {len(pending)} new or edited items")
     redecided = _redecide_stale(con, s, progress)
     withdrawn = _withdraw_team_suggestions(con, s.team_authors)
     if withdrawn:
@@ -357,7 +364,7 @@ def _segment_new_items(
     relabelled = _apply_new_labels(con)
     if relabelled:
         progress(f"applied {relabelled} new analyst labels")
-    return len(pending), len(rows), redecided
+    return len(pending), sentences, redecided
 
 
 def _release_team_items(con: duckdb.DuckDBPyConnection, team: frozenset[str]) -> int:
@@ -448,8 +455,25 @@ def _decide_items(
     return rows
 
 
-#: Items decided again per batch when the detector changed (progress is shown per batch).
-REDECIDE_BATCH = 5000
+#: Items read, segmented and decided per batch (progress is shown per batch): a first load
+#: or an upgrade of a large warehouse need not hold every item's content in memory.
+ITEM_BATCH = 5000
+
+
+def _item_batches(
+    con: duckdb.DuckDBPyConnection, item_ids: list[str]
+) -> Iterator[tuple[int, list[tuple]]]:
+    """(items done so far, the next batch's raw item columns) for ``item_ids``, in order."""
+    for start in range(0, len(item_ids), ITEM_BATCH):
+        batch = con.execute(
+            f"""
+            SELECT {_ITEM_COLUMNS_SQL}
+            FROM raw.items r WHERE r.item_id IN (SELECT unnest(?::VARCHAR[]))
+            ORDER BY r.item_id
+            """,
+            [item_ids[start : start + ITEM_BATCH]],
+        ).fetchall()
+        yield min(start + ITEM_BATCH, len(item_ids)), batch
 
 
 def _redecide_stale(
@@ -471,15 +495,7 @@ def _redecide_stale(
     )
     embed = _classifier_embedder(con, s, progress)
     added = withdrawn = 0
-    for start in range(0, len(stale), REDECIDE_BATCH):
-        batch = con.execute(  # item contents a batch at a time: they may not fit in memory
-            f"""
-            SELECT {_ITEM_COLUMNS_SQL}
-            FROM raw.items r WHERE r.item_id IN (SELECT unnest(?::VARCHAR[]))
-            ORDER BY r.item_id
-            """,
-            [stale[start : start + REDECIDE_BATCH]],
-        ).fetchall()
+    for done, batch in _item_batches(con, stale):
         rows = _decide_items(con, batch, s, embed)
         recut = _items_cut_differently(con, rows)
         if recut:
@@ -488,7 +504,7 @@ def _redecide_stale(
         if kept:
             batch_added, batch_withdrawn = _apply_verdicts(con, kept)
             added, withdrawn = added + batch_added, withdrawn + batch_withdrawn
-        progress(f"decided again {min(start + REDECIDE_BATCH, len(stale))} of {len(stale)} items")
+        progress(f"decided again {done} of {len(stale)} items")
     progress(f"the new detector added {added} suggestions and withdrew {withdrawn}")
     return len(stale)
 
@@ -761,24 +777,26 @@ def refresh_representatives(
         [sorted(idea_ids)],
     ).fetchnumpy()
     centre_row = {idea_id: n for n, idea_id in enumerate(centres["idea_id"].tolist())}
+    model_id = keys.pop()
     owner = members["idea_id"].tolist()
     sentence_ids = members["sentence_id"].tolist()
     texts = members["suggestion_text"]
-    raw = idea_store.embeddings_of(con, keys.pop(), members["text_hash"].tolist())
-    centre_of_row = idea_store.vector_rows(centres["grouping_centroid"])[
-        [centre_row[i] for i in owner]
-    ]
-    typical = (space.project(raw) * centre_of_row).sum(axis=1)
-    rows_of: dict[str, list[int]] = {}
-    for row, idea_id in enumerate(owner):
-        rows_of.setdefault(idea_id, []).append(row)
+    hashes = members["text_hash"].tolist()
+    centre_vectors = idea_store.vector_rows(centres["grouping_centroid"])
+    typical = np.empty(len(owner), dtype=np.float32)
+    for start, end in idea_store.idea_chunks(owner):
+        projected = space.project(idea_store.embeddings_of(con, model_id, hashes[start:end]))
+        for a, b in idea_store.idea_runs(owner, start, end):
+            centre = centre_vectors[centre_row[owner[a]]]
+            typical[a:b] = (projected[a - start : b - start] * centre).sum(axis=1)
 
     def labelled(row: int) -> tuple[str, str]:  # labels are cut only for candidates
         return sentence_ids[row], idea_label(str(texts[row]))
 
     chosen: dict[str, tuple[str, str]] = {}
-    for idea_id, rows in rows_of.items():
-        rows.sort(key=lambda r: (-typical[r], sentence_ids[r]))  # most typical first
+    for a, b in idea_store.idea_runs(owner, 0, len(owner)):
+        rows = sorted(range(a, b), key=lambda r: (-typical[r], sentence_ids[r]))  # most typical
+        idea_id = owner[a]
         chosen[idea_id] = labelled(rows[0])
         if points_back(chosen[idea_id][1]):  # one nearly as typical that stands alone
             floor = typical[rows[0]] - REPRESENTATIVE_MARGIN

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -235,11 +235,11 @@ def merge_threshold(
 # --- centroids ----------------------------------------------------------------------------
 
 
-def member_embeddings(
-    con: duckdb.DuckDBPyConnection, model_id: str, idea_ids: set[str] | None = None
-) -> tuple[list[str], np.ndarray]:
-    """(idea id, raw embedding) of every mention of the model's ideas (or of ``idea_ids``),
-    ordered by idea then mention: one list of ids and one row of vectors per mention."""
+def _member_hashes(
+    con: duckdb.DuckDBPyConnection, model_id: str, idea_ids: set[str] | None
+) -> tuple[list[str], list[str]]:
+    """(idea ids, text hashes) of every mention of the model's ideas (or of ``idea_ids``),
+    ordered by idea then mention."""
     where = "" if idea_ids is None else "AND i.idea_id IN (SELECT unnest(?::VARCHAR[]))"
     params: list = [model_id] + ([] if idea_ids is None else [sorted(idea_ids)])
     rows = con.execute(
@@ -253,10 +253,41 @@ def member_embeddings(
         """,
         params,
     ).fetchnumpy()
-    ids = rows["idea_id"].tolist()
+    return rows["idea_id"].tolist(), rows["text_hash"].tolist()
+
+
+def member_embeddings(
+    con: duckdb.DuckDBPyConnection, model_id: str, idea_ids: set[str] | None = None
+) -> tuple[list[str], np.ndarray]:
+    """(idea id, raw embedding) of every mention of the model's ideas (or of ``idea_ids``),
+    ordered by idea then mention: one list of ids and one row of vectors per mention."""
+    ids, hashes = _member_hashes(con, model_id, idea_ids)
     if not ids:
         return [], np.zeros((0, 0), np.float32)
-    return ids, embeddings_of(con, model_id, rows["text_hash"].tolist())
+    return ids, embeddings_of(con, model_id, hashes)
+
+
+#: Member vectors held at once when every member of many ideas is read (whole ideas per
+#: chunk): a first load of a large backlog touches every idea.
+MEMBER_CHUNK = 20_000
+
+
+def idea_chunks(owner: list[str], size: int | None = None) -> Iterator[tuple[int, int]]:
+    """(start, end) row ranges of ``owner`` (an idea id per member, grouped by idea) that hold
+    whole ideas, each ending at the first idea boundary after ``size`` rows (default
+    MEMBER_CHUNK)."""
+    size = size or MEMBER_CHUNK
+    start = 0
+    for n in range(1, len(owner) + 1):
+        if n == len(owner) or (n - start >= size and owner[n] != owner[n - 1]):
+            yield start, n
+            start = n
+
+
+def idea_runs(owner: list[str], start: int, end: int) -> Iterator[tuple[int, int]]:
+    """(start, end) of each idea's rows within ``owner[start:end]``."""
+    bounds = [n for n in range(start + 1, end) if owner[n] != owner[n - 1]]
+    return zip([start, *bounds], [*bounds, end], strict=True)
 
 
 def recompute_centroids(
@@ -267,16 +298,17 @@ def recompute_centroids(
 ) -> None:
     """Centroids, counts and first mention of ideas from their members (all ideas of the
     model when ``idea_ids`` is None). An idea left without members keeps its centroids."""
-    ids, raw = member_embeddings(con, model_id, idea_ids)
+    ids, hashes = _member_hashes(con, model_id, idea_ids)
     if not ids:
         return
-    projected = space.project(raw)
     out: dict[str, list] = {"idea_id": [], "centroid": [], "grouping_centroid": []}
-    starts = [0] + [n for n in range(1, len(ids)) if ids[n] != ids[n - 1]] + [len(ids)]
-    for a, b in zip(starts, starts[1:], strict=False):
-        out["idea_id"].append(ids[a])
-        out["centroid"].append(raw[a:b].mean(axis=0))
-        out["grouping_centroid"].append(projected[a:b].mean(axis=0))
+    for start, end in idea_chunks(ids):
+        raw = embeddings_of(con, model_id, hashes[start:end])
+        projected = space.project(raw)
+        for a, b in idea_runs(ids, start, end):
+            out["idea_id"].append(ids[a])
+            out["centroid"].append(raw[a - start : b - start].mean(axis=0))
+            out["grouping_centroid"].append(projected[a - start : b - start].mean(axis=0))
     table = pa.table(
         {
             "idea_id": out["idea_id"],

@@ -285,6 +285,7 @@ def test_a_refit_that_would_scatter_the_ideas_is_refused(tmp_path, caplog):
         assert not counts["space_refitted"] and counts["space_source"] != "corpus"
         assert "kept the current grouping space" in caplog.text
         assert "refit_max_separation_loss" in caplog.text
+        assert "refit_on_reconsolidate: false" in caplog.text
         assert any("existing ideas kept apart: 100.0%" in line for line in lines)
         assert ideas_of(con) == before
         # An analyst who wants the refit anyway raises the allowed loss.
@@ -318,6 +319,9 @@ def test_a_refused_first_fit_is_remembered_until_the_corpus_grows_by_half(
         with caplog.at_level("WARNING", logger="transforms.idea_store"):
             assert idea_store.active_space(con, MODEL, gs).is_identity
         assert fits == [24] and "kept the current grouping space" in caplog.text
+        # The advice is enrich's (reconsolidation's setting would not stop this fit).
+        assert "tries again once the warehouse holds 36 suggestions" in caplog.text
+        assert "refit_on_reconsolidate" not in caplog.text
         assert idea_store.refused_fit_at(con, MODEL) == 24
 
         add_big(con, 24, 35)  # 35 texts: less than half again

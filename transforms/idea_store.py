@@ -168,13 +168,25 @@ def active_space(
             corpus = corpus_vectors(con, model_id)  # the texts embedded under this key
             if len(corpus) >= gs.min_corpus_for_fit:
                 fitted = grouping.fit_space(corpus, gs.components_removed)
-                if refit_keeps_ideas_apart(con, model_id, space, fitted, gs):
+                retry = (
+                    f"Enrich tries again once the warehouse holds "
+                    f"{math.ceil(size * REFUSED_FIT_RETRY_GROWTH)} suggestions; raise "
+                    f"grouping.refit_max_separation_loss to force it."
+                )
+                if refit_keeps_ideas_apart(con, model_id, space, fitted, gs, advice=retry):
                     space = fitted
                 else:
                     refused_at = size
     if space is not stored or refused_at is not None:
         store_space(con, model_id, space, refused_at)
     return space
+
+
+#: What to do about a refit that reconsolidation refused.
+RECONSOLIDATION_REFIT_ADVICE = (
+    "Set grouping.refit_on_reconsolidate: false to stop trying, or raise "
+    "grouping.refit_max_separation_loss to force it."
+)
 
 
 def refit_keeps_ideas_apart(
@@ -184,9 +196,11 @@ def refit_keeps_ideas_apart(
     fitted: grouping.GroupingSpace,
     gs: GroupingSettings,
     progress: Callable[[str], None] = lambda m: None,
+    advice: str = RECONSOLIDATION_REFIT_ADVICE,
 ) -> bool:
     """Whether the refitted space separates the existing ideas about as well as the current
-    one (``grouping.refit_max_separation_loss``); logs a warning with both figures if not."""
+    one (``grouping.refit_max_separation_loss``); logs a warning with both figures and
+    ``advice`` (what the user can do) if not."""
     ids, raw = member_embeddings(con, model_id)
     if not ids:
         return True
@@ -202,11 +216,11 @@ def refit_keeps_ideas_apart(
         "keep the existing ideas apart worse (%.1f%% of members nearer their own idea than any "
         "other, against %.1f%%, more than grouping.refit_max_separation_loss = %.2f lower). A "
         "corpus made of a few big ideas has those ideas as its top principal directions; "
-        "refitting would remove them. Set grouping.refit_on_reconsolidate: false to stop "
-        "trying, or raise refit_max_separation_loss to force it.",
+        "refitting would remove them. %s",
         100 * check.after,
         100 * check.before,
         gs.refit_max_separation_loss,
+        advice,
     )
     return False
 

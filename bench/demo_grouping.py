@@ -104,7 +104,7 @@ def main() -> None:
 
     from idea_harvester.config import Settings
     from idea_harvester.evaluation import group_texts, grouping_scores, text_vectors
-    from transforms.enrich import EnrichSettings
+    from transforms.settings import EnrichSettings
 
     with tempfile.TemporaryDirectory() as tmp:
         warehouse = args.warehouse

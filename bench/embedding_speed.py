@@ -211,8 +211,9 @@ def _pipeline(
 ) -> dict:
     from idea_harvester.config import settings_from_dict
     from transforms import embeddings
-    from transforms.enrich import EnrichSettings, segment_items
     from transforms.labels import request_focus_text
+    from transforms.sentences import segment_items
+    from transforms.settings import EnrichSettings
     from transforms.suggestions import clear_evidence_cache
 
     config = {

@@ -487,7 +487,8 @@ def _print_detection_status(con, settings) -> None:
     import duckdb
 
     from transforms.detector import detector_id
-    from transforms.enrich import EnrichSettings, stale_items
+    from transforms.enrich import stale_items
+    from transforms.settings import EnrichSettings
 
     s = EnrichSettings.from_settings(settings)
     try:

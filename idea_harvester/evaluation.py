@@ -26,7 +26,8 @@ import numpy as np
 from idea_harvester.config import GroupingSettings, Settings
 from transforms import embeddings, grouping, idea_store, near_duplicates
 from transforms.classifier import load_classifier
-from transforms.enrich import Embed, EnrichSettings, segment_items
+from transforms.sentences import Embed, segment_items
+from transforms.settings import EnrichSettings
 from transforms.text import text_hash
 
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from transforms import enrich, grouping, idea_store
+from transforms.settings import EnrichSettings
 
 if TYPE_CHECKING:
     from idea_harvester.config import Settings
@@ -56,7 +57,7 @@ def _idea(con: duckdb.DuckDBPyConnection, idea_id: str, role: str) -> tuple[str,
 
 
 def _refresh(con: duckdb.DuckDBPyConnection, model_id: str, idea_ids: set[str]) -> None:
-    from transforms.enrich import refresh_representatives
+    from transforms.representatives import refresh_representatives
 
     space = idea_store.stored_space(con, model_id) or grouping.GroupingSpace()
     idea_store.recompute_centroids(con, model_id, space, idea_ids)
@@ -231,7 +232,7 @@ def reconsolidate(
     merged ids are recorded, and pairs kept apart stay apart. The result lists the merges
     (a dry run rolls the transaction back and shows them)."""
     gs = settings.grouping
-    s = enrich.EnrichSettings.from_settings(settings)
+    s = EnrichSettings.from_settings(settings)
     model_id = s.model_id
     # After a change of model or of grouping.request_focus, before any enrich: the ideas
     # move to the configured key first, and the refit sees vectors of that key only.

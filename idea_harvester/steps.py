@@ -109,8 +109,8 @@ def load(settings: Settings, ctx: RunContext) -> dict[str, Any]:
 
 def enrich(settings: Settings, ctx: RunContext, progress: Progress = log.info) -> dict[str, Any]:
     """Segment, detect suggestions, embed and group everything new, in one transaction."""
-    from transforms.enrich import EnrichSettings
     from transforms.enrich import enrich as run_enrich
+    from transforms.settings import EnrichSettings
 
     with _step_transaction(settings, ctx, "enrich") as (con, counts):
         counts.update(run_enrich(con, EnrichSettings.from_settings(settings), progress))

@@ -12,7 +12,7 @@ import numpy as np
 from idea_harvester.config import Settings
 from tests.pipeline_support import POSTS, insert_item
 from transforms import enrich, idea_store
-from transforms.enrich import EnrichSettings
+from transforms.settings import EnrichSettings
 from warehouse.db import connect
 
 SETTINGS = EnrichSettings.from_settings(Settings(warehouse="unused.duckdb", landing="unused"))

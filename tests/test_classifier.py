@@ -28,7 +28,8 @@ from transforms.classifier import (
     load_classifier,
     rule_features,
 )
-from transforms.enrich import EnrichSettings, segment_item
+from transforms.sentences import segment_item
+from transforms.settings import EnrichSettings
 from warehouse.db import connect
 
 MODEL = "bundled:use-multilingual-v3"

@@ -218,7 +218,7 @@ def _three_big_ideas(dim: int = 512, per_idea: int = 20) -> np.ndarray:
 def test_eval_grouping_refuses_a_refit_that_would_scatter_the_ideas_as_production_does():
     from idea_harvester.config import GroupingSettings
     from idea_harvester.evaluation import group_texts, grouping_scores
-    from transforms.enrich import EnrichSettings
+    from transforms.settings import EnrichSettings
 
     vectors = _three_big_ideas()
     gold = [str(n // 20) for n in range(60)]

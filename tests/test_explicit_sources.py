@@ -10,7 +10,8 @@ import pytest
 from idea_harvester.config import ConfigError, Settings, load_settings
 from tests.pipeline_support import insert_item
 from transforms import embeddings, enrich
-from transforms.enrich import EnrichSettings, segment_items
+from transforms.sentences import segment_items
+from transforms.settings import EnrichSettings
 from warehouse.db import connect
 
 #: What the classifier alone calls a suggestion: a lack, said without any request wording.

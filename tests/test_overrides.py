@@ -16,6 +16,7 @@ from idea_harvester import overrides
 from idea_harvester.config import GroupingSettings, Settings
 from transforms import enrich, idea_store
 from transforms.grouping import idea_id_for
+from transforms.settings import EnrichSettings
 from warehouse.db import connect
 
 MODEL = "test:hand-made"
@@ -49,8 +50,8 @@ def grouping_settings(**kw) -> GroupingSettings:
     return GroupingSettings(**{**base, **kw})
 
 
-def enrich_settings(**kw) -> enrich.EnrichSettings:
-    return enrich.EnrichSettings(
+def enrich_settings(**kw) -> EnrichSettings:
+    return EnrichSettings(
         model_id=MODEL,
         suggestion_min_score=0.5,
         idea_similarity=0.8,

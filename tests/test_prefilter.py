@@ -133,7 +133,8 @@ def test_the_prefilter_travels_in_the_weights_file(tmp_path):
 def test_a_threshold_below_the_weights_own_skips_the_prefilter(tmp_path):
     """The prefilter learnt the classifier's decisions at its stored threshold; asked for a
     lower one, enrich embeds every candidate rather than lose what the lower bar accepts."""
-    from transforms.enrich import EnrichSettings, classify_rows
+    from transforms.sentences import classify_rows
+    from transforms.settings import EnrichSettings
 
     sentences, rules, accepted = _corpus()
     path = _classifier(fit_prefilter(sentences, rules, accepted)).save(tmp_path / "clf.json")

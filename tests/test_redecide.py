@@ -13,7 +13,7 @@ from idea_harvester.config import Settings
 from tests.pipeline_support import insert_item
 from transforms import detector, enrich
 from transforms.classifier import load_classifier
-from transforms.enrich import EnrichSettings
+from transforms.settings import EnrichSettings
 from warehouse.db import connect
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)

@@ -12,7 +12,8 @@ import pytest
 from idea_harvester import overrides
 from idea_harvester.config import Settings
 from transforms import enrich, idea_store
-from transforms.enrich import TEAM_CUE, EnrichSettings, author_key
+from transforms.sentences import TEAM_CUE
+from transforms.settings import EnrichSettings, author_key
 from warehouse.db import connect
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)

@@ -1,14 +1,14 @@
 """What decides suggestions, as one content hash: ``core.sentences.detector_id``.
 
 Enrich stores, with every sentence, the id of the detector that decided it: a hash of the
-detection code (rules, classifier policy, prefilter, language detection, sentence
-splitting), of the classifier's weights, of the detection settings (rule threshold,
-minimum sentence length, classifier threshold, prefilter) and of whether the item's source
-is ``explicit_only``. When the id an item would get now differs from the stored one (an
-upgrade with new rules, weights retrained with ``ideas train-classifier``, a threshold
-chosen with ``ideas eval --sweep``), the next enrich decides its sentences again
-(``enrich._redecide_stale``), so a change of detector applies to what is already stored,
-not only to new items.
+detection code (which sentences are candidates, rules, classifier policy, prefilter,
+language detection, sentence splitting), of the classifier's weights, of the detection
+settings (rule threshold, minimum sentence length, classifier threshold, prefilter) and of
+whether the item's source is ``explicit_only``. When the id an item would get now differs
+from the stored one (an upgrade with new rules, weights retrained with ``ideas
+train-classifier``, a threshold chosen with ``ideas eval --sweep``), the next enrich decides
+its sentences again (``enrich._redecide_stale``), so a change of detector applies to what is
+already stored, not only to new items.
 """
 
 from __future__ import annotations
@@ -23,12 +23,13 @@ from typing import TYPE_CHECKING
 from transforms.classifier import load_classifier
 
 if TYPE_CHECKING:
-    from transforms.enrich import EnrichSettings
+    from transforms.settings import EnrichSettings
 
 __all__ = ["DETECTION_MODULES", "detector_id"]
 
 #: Modules whose code decides what a sentence is; an edit to any of them re-decides.
 DETECTION_MODULES = (
+    "transforms.sentences",
     "transforms.text",
     "transforms.language",
     "transforms.suggestions",

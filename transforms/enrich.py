@@ -1,6 +1,8 @@
 """The enrich step: new or edited raw items -> sentences -> suggestions -> embeddings -> ideas.
 
-Runs inside one transaction (the caller's), so a crash leaves the warehouse as it was.
+Items are cut and decided by transforms/sentences.py (settings: transforms/settings.py);
+each idea's quote and label come from transforms/representatives.py. Runs inside one
+transaction (the caller's), so a crash leaves the warehouse as it was.
 Only new work is done: items whose content hash already has sentences are skipped, texts
 already embedded by the same model come from core.embeddings, and only suggestions not yet
 in core.mentions are grouped.
@@ -10,25 +12,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 
-from connectors.base import sha1_hex
 from transforms import embeddings, grouping, idea_store
 from transforms.classifier import load_classifier
 from transforms.detector import detector_id
-from transforms.labels import idea_label, points_back
-from transforms.language import detect_language_with_context
-from transforms.suggestions import detect_suggestion, refers_back
-from transforms.text import html_to_text, split_sentences, text_hash
+from transforms.representatives import refresh_representatives, repair_representatives
+from transforms.sentences import TEAM_CUE, Embed, segment_items
+from transforms.settings import EnrichSettings
+from transforms.suggestions import refers_back
+from transforms.text import text_hash
 from warehouse.db import arrow_view
-
-if TYPE_CHECKING:
-    from idea_harvester.config import GroupingSettings, Settings
 
 log = logging.getLogger(__name__)
 
@@ -51,48 +48,6 @@ _SENTENCE_SCHEMA = pa.schema(
 )
 
 
-@dataclass(frozen=True)
-class EnrichSettings:
-    #: The grouping key (``embeddings.grouping_key``): the model, with request focus or not.
-    model_id: str
-    suggestion_min_score: float
-    idea_similarity: float
-    min_sentence_chars: int
-    batch_size: int = 64
-    #: Suggestion classifier: "bundled" or a weights file; None = the rules alone decide.
-    classifier: str | None = None
-    classifier_threshold: float | None = None
-    #: Let the classifier's lexical prefilter clear sentences before they are embedded.
-    prefilter: bool = True
-    #: Authors (normalised with ``author_key``) whose items are never mined for suggestions.
-    team_authors: frozenset[str] = frozenset()
-    #: Sources whose sentences need a request cue (``explicit_only`` in their config).
-    explicit_sources: frozenset[str] = frozenset()
-    #: Grouping knobs (idea_harvester.config.GroupingSettings); None = the defaults.
-    grouping: GroupingSettings | None = None
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> EnrichSettings:
-        """The enrich knobs of the configuration (model, thresholds, detection, grouping)."""
-        detection = settings.detection
-        enabled = detection.classifier_enabled
-        return cls(
-            model_id=embeddings.grouping_key(
-                settings.model.embedding_model, settings.grouping.request_focus
-            ),
-            suggestion_min_score=settings.thresholds.suggestion_min_score,
-            idea_similarity=settings.thresholds.idea_similarity,
-            min_sentence_chars=settings.thresholds.min_sentence_chars,
-            batch_size=settings.model.batch_size,
-            classifier=detection.classifier if enabled else None,
-            classifier_threshold=detection.classifier_threshold if enabled else None,
-            prefilter=detection.prefilter,
-            team_authors=frozenset(author_key(a) for a in detection.team_authors) - {""},
-            explicit_sources=frozenset(src.name for src in settings.sources if src.explicit_only),
-            grouping=settings.grouping,
-        )
-
-
 def _store_embeddings(
     con: duckdb.DuckDBPyConnection, model_id: str, hashes: list[str], vectors: np.ndarray
 ) -> None:
@@ -113,123 +68,11 @@ def _insert_arrow(con: duckdb.DuckDBPyConnection, target: str, table: pa.Table) 
         con.execute(f"INSERT INTO {target} SELECT * FROM _arrow_rows")
 
 
-Embed = Callable[[list[str]], np.ndarray]
 ANALYST_CUE = "analyst label"
-CLASSIFIER_CUE = "classifier"
-#: The cue of every sentence of an item written by a team author (never a suggestion).
-TEAM_CUE = "team author"
 #: SQL for ``author_key`` of raw.items.author.
 _AUTHOR_KEY_SQL = "lower(trim(coalesce(r.author, '')))"
 #: What deciding an item needs from ``raw.items r`` (see ``_decide_items``).
 _ITEM_COLUMNS_SQL = f"r.item_id, r.content_html, r.content_hash, {_AUTHOR_KEY_SQL}, r.source_name"
-
-
-def author_key(author: str | None) -> str:
-    """How authors are compared with ``detection.team_authors``: trimmed, case-insensitive."""
-    return (author or "").strip().lower()
-
-
-def _rule_rows(
-    item_id: str, content_html: str | None, content_hash: str, s: EnrichSettings
-) -> list[dict]:
-    """One item's sentences with language and the rules' verdicts (pure)."""
-    text = html_to_text(content_html)
-    rows = []
-    for index, sentence in enumerate(split_sentences(text)):
-        language = detect_language_with_context(sentence, text)
-        verdict = detect_suggestion(sentence, language)
-        is_suggestion = (
-            verdict.score >= s.suggestion_min_score and len(sentence) >= s.min_sentence_chars
-        )
-        rows.append(
-            {
-                "sentence_id": "s" + sha1_hex(item_id, str(index), sentence)[:20],
-                "item_id": item_id,
-                "sentence_index": index,
-                "sentence_text": sentence,
-                "text_hash": text_hash(sentence),
-                "language": language,
-                "is_suggestion": is_suggestion,
-                "suggestion_score": round(float(verdict.score), 6),
-                "suggestion_cue": verdict.cue,
-                "content_hash": content_hash,
-            }
-        )
-    return rows
-
-
-def _plain_embedder(s: EnrichSettings, model_id: str) -> Embed:
-    return lambda texts: embeddings.encode(model_id, texts, batch_size=s.batch_size)
-
-
-def classify_rows(
-    rows: list[dict],
-    s: EnrichSettings,
-    embed: Embed | None = None,
-    explicit_items: frozenset[str] = frozenset(),
-) -> list[dict]:
-    """Decide every candidate sentence of ``rows`` (any number of items) with the rules and
-    the classifier in one batch, in place; without a classifier the rules' verdicts stay.
-
-    Candidates are sentences of at least ``min_sentence_chars`` (the cheap first stage); the
-    item is the context. In ``explicit_items`` (from sources with ``explicit_only``) only
-    sentences where a request cue fired are candidates: the others are decided "no" without
-    being embedded. ``embed`` must use the classifier's model (default: no cache)."""
-    if s.classifier is None:
-        return rows
-    clf = load_classifier(s.classifier)
-    candidates = [
-        r
-        for r in rows
-        if len(r["sentence_text"]) >= s.min_sentence_chars
-        and (r["item_id"] not in explicit_items or r["suggestion_cue"])
-    ]
-    if candidates:
-        probabilities, rules = clf.score_sentences(
-            [r["sentence_text"] for r in candidates],
-            [r["language"] for r in candidates],
-            embed or _plain_embedder(s, clf.model_id),
-            groups=[r["item_id"] for r in candidates],
-            # The prefilter was distilled at the weights' threshold: a lower one needs all.
-            use_prefilter=s.prefilter
-            and (s.classifier_threshold is None or s.classifier_threshold >= clf.threshold),
-        )
-    else:
-        probabilities, rules = [], []
-    for row in rows:
-        row["is_suggestion"] = False
-    for row, p, rule in zip(candidates, probabilities, rules, strict=True):
-        row["is_suggestion"] = clf.decide(rule, p, s.classifier_threshold)
-        row["suggestion_score"] = round(float(p), 6)
-        if row["is_suggestion"] and not row["suggestion_cue"]:
-            row["suggestion_cue"] = CLASSIFIER_CUE
-    return rows
-
-
-def segment_items(
-    items: list[tuple[str, str | None, str]],
-    s: EnrichSettings,
-    embed: Embed | None = None,
-    team_items: frozenset[str] = frozenset(),
-    explicit_items: frozenset[str] = frozenset(),
-) -> list[dict]:
-    """Sentences of many (item_id, content_html, content_hash) with language and the
-    production suggestion decision (rules + classifier, one embedding batch). Items in
-    ``team_items`` (written by the team) are cut into sentences but never mined; in
-    ``explicit_items`` a suggestion needs a request cue (see ``classify_rows``)."""
-    rows = [r for item in items for r in _rule_rows(item[0], item[1], item[2], s)]
-    team = [r for r in rows if r["item_id"] in team_items]
-    for row in team:
-        row.update(is_suggestion=False, suggestion_score=0.0, suggestion_cue=TEAM_CUE)
-    classify_rows([r for r in rows if r["item_id"] not in team_items], s, embed, explicit_items)
-    return rows
-
-
-def segment_item(
-    item_id: str, content_html: str | None, content_hash: str, s: EnrichSettings
-) -> list[dict]:
-    """One item's sentences with language and suggestion verdicts."""
-    return segment_items([(item_id, content_html, content_hash)], s)
 
 
 def _cached_embedder(
@@ -739,87 +582,6 @@ def _group_new_suggestions(con: duckdb.DuckDBPyConnection, s: EnrichSettings) ->
     return len(new), sum(a.is_new_idea for a in assignments)
 
 
-#: A representative may be this much less typical (average cosine to the idea's members, in
-#: the grouping space) than the most typical member when its label stands on its own.
-REPRESENTATIVE_MARGIN = 0.1
-
-
-def refresh_representatives(
-    con: duckdb.DuckDBPyConnection, idea_ids: set[str], space: grouping.GroupingSpace
-) -> None:
-    """The representative of an idea is its most typical member: the closest to the idea's
-    centre in the grouping space (``space``, where the idea's centroid was just recomputed),
-    i.e. the highest average cosine to the other members. A member whose label only points
-    back ("S'ils étaient transcrits ...", "It should sync too") gives way to one at most
-    ``REPRESENTATIVE_MARGIN`` less typical whose label stands on its own. The idea's label is
-    cut from the representative."""
-    if not idea_ids:
-        return
-    members = con.execute(
-        """
-        SELECT m.idea_id, m.sentence_id, g.suggestion_text, g.text_hash, i.model_id
-        FROM core.mentions m
-        JOIN core.ideas i USING (idea_id)
-        JOIN core.suggestions g USING (sentence_id)
-        WHERE m.idea_id IN (SELECT unnest(?::VARCHAR[]))
-        ORDER BY m.idea_id, m.sentence_id
-        """,
-        [sorted(idea_ids)],
-    ).fetchnumpy()
-    if not len(members["idea_id"]):
-        return
-    keys = set(members["model_id"].tolist())
-    if len(keys) != 1:  # enrich and reconsolidation move every idea to one key first
-        raise ValueError(f"ideas of several grouping keys ({sorted(keys)}) in one space")
-    centres = con.execute(
-        "SELECT idea_id, grouping_centroid FROM core.idea_centroids "
-        "WHERE idea_id IN (SELECT unnest(?::VARCHAR[]))",
-        [sorted(idea_ids)],
-    ).fetchnumpy()
-    centre_row = {idea_id: n for n, idea_id in enumerate(centres["idea_id"].tolist())}
-    model_id = keys.pop()
-    owner = members["idea_id"].tolist()
-    sentence_ids = members["sentence_id"].tolist()
-    texts = members["suggestion_text"]
-    hashes = members["text_hash"].tolist()
-    centre_vectors = idea_store.vector_rows(centres["grouping_centroid"])
-    typical = np.empty(len(owner), dtype=np.float32)
-    for start, end in idea_store.idea_chunks(owner):
-        projected = space.project(idea_store.embeddings_of(con, model_id, hashes[start:end]))
-        for a, b in idea_store.idea_runs(owner, start, end):
-            centre = centre_vectors[centre_row[owner[a]]]
-            typical[a:b] = (projected[a - start : b - start] * centre).sum(axis=1)
-
-    def labelled(row: int) -> tuple[str, str]:  # labels are cut only for candidates
-        return sentence_ids[row], idea_label(str(texts[row]))
-
-    chosen: dict[str, tuple[str, str]] = {}
-    for a, b in idea_store.idea_runs(owner, 0, len(owner)):
-        rows = sorted(range(a, b), key=lambda r: (-typical[r], sentence_ids[r]))  # most typical
-        idea_id = owner[a]
-        chosen[idea_id] = labelled(rows[0])
-        if points_back(chosen[idea_id][1]):  # one nearly as typical that stands alone
-            floor = typical[rows[0]] - REPRESENTATIVE_MARGIN
-            for r in rows[1:]:
-                if typical[r] < floor:
-                    break
-                if not points_back((candidate := labelled(r))[1]):
-                    chosen[idea_id] = candidate
-                    break
-    table = pa.table(
-        {
-            "idea_id": list(chosen),
-            "sentence_id": [v[0] for v in chosen.values()],
-            "label": [v[1] for v in chosen.values()],
-        }
-    )
-    with arrow_view(con, "_representatives", table):
-        con.execute(
-            "UPDATE core.ideas SET representative_sentence_id = r.sentence_id, label = r.label "
-            "FROM _representatives r WHERE core.ideas.idea_id = r.idea_id"
-        )
-
-
 def _recount_ideas(con: duckdb.DuckDBPyConnection) -> None:
     """Keep idea counts true after edited items removed mentions."""
     con.execute(
@@ -830,27 +592,6 @@ def _recount_ideas(con: duckdb.DuckDBPyConnection) -> None:
         WHERE core.ideas.idea_id = c.idea_id AND core.ideas.count_members <> c.n
         """
     )
-
-
-def _repair_representatives(con: duckdb.DuckDBPyConnection, s: EnrichSettings) -> int:
-    """Ideas whose representative is no longer one of their mentions (its item was edited, or
-    the detector withdrew it) get a new one from the members left, so that they keep a quote
-    and a label of their own (the marts join on it). Returns how many were repaired."""
-    lost = {
-        row[0]
-        for row in con.execute(
-            """
-            SELECT i.idea_id FROM core.ideas i
-            WHERE i.count_members > 0 AND NOT EXISTS (
-                SELECT 1 FROM core.mentions m
-                WHERE m.idea_id = i.idea_id AND m.sentence_id = i.representative_sentence_id)
-            """
-        ).fetchall()
-    }
-    if lost:
-        space = idea_store.active_space(con, s.model_id, idea_store.defaults(s.grouping))
-        refresh_representatives(con, lost, space)
-    return len(lost)
 
 
 def adopt_ideas_of_other_models(con: duckdb.DuckDBPyConnection, s: EnrichSettings) -> int:
@@ -894,7 +635,7 @@ def enrich(
     adopted = adopt_ideas_of_other_models(con, s)
     grouped, new_ideas = _group_new_suggestions(con, s)
     _recount_ideas(con)
-    _repair_representatives(con, s)
+    repair_representatives(con, s)
     progress(f"grouped {grouped} new suggestions ({new_ideas} new ideas)")
     return {
         "items_segmented": items,

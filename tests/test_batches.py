@@ -1,7 +1,7 @@
-"""Enrich reads items and idea members a batch at a time, so that a first load of a large
-backlog need not hold every post and every member vector in memory. Batches of one give the
-same warehouse as one batch (real enrich, real models, real DuckDB files; items written by
-us)."""
+"""What enrich reads on each run: only new work (an item without text is not segmented
+again on every run), a batch at a time, so that a first load of a large backlog need not
+hold every post and every member vector in memory. Batches of one give the same warehouse
+as one batch (real enrich, real models, real DuckDB files; items written by us)."""
 
 from __future__ import annotations
 
@@ -66,3 +66,24 @@ def test_idea_chunks_hold_whole_ideas():
     assert list(idea_store.idea_chunks(owner, 100)) == [(0, 7)]
     assert list(idea_store.idea_runs(owner, 3, 6)) == [(3, 4), (4, 6)]
     assert list(idea_store.idea_chunks([], 2)) == []
+
+
+def test_an_item_without_text_is_segmented_only_while_it_has_old_sentences(tmp_path):
+    with connect(tmp_path / "w.duckdb") as con:
+        insert_item(con, "link-post", "forum", "")
+        insert_item(con, "comment", "forum", POSTS[0][2])
+        con.execute("UPDATE raw.items SET content_html = NULL WHERE item_id = 'link-post'")
+        assert enrich.enrich(con, SETTINGS, progress=lambda m: None)["items_segmented"] == 1
+        # A rerun has nothing to do, the text-less item included.
+        assert enrich.enrich(con, SETTINGS, progress=lambda m: None)["items_segmented"] == 0
+        # The comment is deleted (Reddit keeps the row, without text): its words go.
+        con.execute(
+            "UPDATE raw.items SET content_html = NULL, content_hash = 'gone' "
+            "WHERE item_id = 'comment'"
+        )
+        assert enrich.enrich(con, SETTINGS, progress=lambda m: None)["items_segmented"] == 1
+        left = con.execute(
+            "SELECT (SELECT count(*) FROM core.sentences), (SELECT count(*) FROM core.mentions)"
+        ).fetchone()
+        assert left == (0, 0)
+        assert enrich.enrich(con, SETTINGS, progress=lambda m: None)["items_segmented"] == 0

@@ -191,6 +191,10 @@ def _segment_new_items(
             WHERE NOT EXISTS (
                 SELECT 1 FROM core.sentences c
                 WHERE c.item_id = r.item_id AND c.content_hash = r.content_hash)
+              -- An item without text (a link post, a deleted comment) has no sentences to
+              -- find; it is pending only while it still has some from an earlier version.
+              AND (coalesce(trim(r.content_html), '') <> ''
+                   OR EXISTS (SELECT 1 FROM core.sentences c WHERE c.item_id = r.item_id))
             ORDER BY r.item_id
             """
         ).fetchall()

@@ -136,6 +136,18 @@ def test_fit_is_deterministic_and_projection_is_unit_length():
     assert np.abs(y @ a.components.T).max() < 1e-4  # nothing left along removed directions
 
 
+def test_many_rows_are_projected_a_block_at_a_time_with_the_same_result(monkeypatch):
+    rng = np.random.RandomState(2)
+    x = rng.randn(50, 6).astype(np.float32)
+    space = grouping.fit_space(x, 2)
+    whole = space.project(x)
+    monkeypatch.setattr(grouping, "PROJECT_BLOCK", 8)
+    blocked = space.project(x)
+    assert blocked.shape == whole.shape and blocked.dtype == np.float32
+    assert np.allclose(blocked, whole, atol=1e-6)
+    assert np.allclose(np.linalg.norm(blocked, axis=1), 1.0, atol=1e-5)
+
+
 def test_the_default_model_ships_a_space():
     space = grouping.bundled_space("bundled:use-multilingual-v3", 20)
     assert space is not None and space.components.shape == (20, 512)

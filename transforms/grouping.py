@@ -34,6 +34,8 @@ from transforms.embeddings import REQUEST_FOCUS, unit_rows
 IDENTITY = "identity"
 BUNDLED = "bundled"
 CORPUS = "corpus"
+#: Rows projected at once by ``GroupingSpace.project``.
+PROJECT_BLOCK = 4096
 
 
 @dataclass(frozen=True)
@@ -55,8 +57,18 @@ class GroupingSpace:
         return 0 if self.components is None else int(len(self.components))
 
     def project(self, vectors: np.ndarray) -> np.ndarray:
-        """Unit rows in the grouping space (a zero row stays zero)."""
+        """Unit rows in the grouping space (a zero row stays zero). Many rows are projected
+        a block at a time: the intermediate copies of a whole batch would hold several times
+        its size."""
         x = np.atleast_2d(np.asarray(vectors, dtype=np.float32))
+        if len(x) <= PROJECT_BLOCK:
+            return self._project(x)
+        out = np.empty_like(x)
+        for start in range(0, len(x), PROJECT_BLOCK):
+            out[start : start + PROJECT_BLOCK] = self._project(x[start : start + PROJECT_BLOCK])
+        return out
+
+    def _project(self, x: np.ndarray) -> np.ndarray:
         if self.mean is not None:
             x = x - self.mean
         if self.components is not None and len(self.components):

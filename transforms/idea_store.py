@@ -283,7 +283,7 @@ def member_embeddings(
 
 #: Member vectors held at once when every member of many ideas is read (whole ideas per
 #: chunk): a first load of a large backlog touches every idea.
-MEMBER_CHUNK = 20_000
+MEMBER_CHUNK = 5_000
 
 
 def idea_chunks(owner: list[str], size: int | None = None) -> Iterator[tuple[int, int]]:
@@ -509,7 +509,11 @@ def near_duplicate_twins(
         ).fetchall()
     )
     hasher = near_duplicates.MinHasher()
-    band_keys = [hasher.band_keys(t) for t in texts]
+    keys_of_hash: dict[str, list[str]] = {}  # a text said again gets the same (shared) list
+    for text, text_hash_ in zip(texts, hashes, strict=True):
+        if text_hash_ not in keys_of_hash:
+            keys_of_hash[text_hash_] = hasher.band_keys(text)
+    band_keys = [keys_of_hash[h] for h in hashes]
     wanted = sorted({bk for keys_ in band_keys for bk in keys_})
     earlier_rows = con.execute(
         """

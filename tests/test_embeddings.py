@@ -169,6 +169,18 @@ def test_the_torch_port_of_use_agrees_with_the_numpy_backend():
     assert not np.array_equal(fp32, half)  # really another code path
 
 
+def test_use_batches_are_padded_to_a_few_shapes():
+    # Kernels are compiled and cached per matrix shape: one shape per batch held memory.
+    from transforms.use_torch import PAD_TOKEN, TOKEN_STEP, padding
+
+    for group in ([[5, 6, 7]], [[5] * 9] * 3, [[5] * 7] * 15, [[5] * 4] * 16):
+        pad = padding(group)
+        rows, tokens = len(group) + len(pad), sum(map(len, group + pad))
+        assert pad and rows & (rows - 1) == 0 and tokens % TOKEN_STEP == 0
+        assert rows < 2 * (len(group) + 1) and tokens < sum(map(len, group)) + rows + TOKEN_STEP
+        assert {t for sentence in pad for t in sentence} == {PAD_TOKEN}
+
+
 def test_the_torch_port_refuses_weights_of_another_shape():
     from types import SimpleNamespace
 

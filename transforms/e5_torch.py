@@ -37,6 +37,11 @@ VERSION = 1
 ARCHITECTURE = (384, 12, 12, 1536, 512)
 BLOCK = 32  # weights per 4-bit block: one float16 scale + 16 bytes of nibbles
 TOKEN_BUDGET = 8192  # padded tokens per batch
+#: Batches are padded to a multiple of LENGTH_STEP tokens per window and ROWS_STEP windows
+#: (masked tokens, and windows whose means are dropped): the backend caches compiled kernels
+#: per matrix shape, and one shape per batch would keep hundreds of them.
+LENGTH_STEP = 16
+ROWS_STEP = 8
 QUERY_PREFIX = "query: "
 _Q4 = np.dtype([("d", "<f2"), ("qs", "u1", BLOCK // 2)])
 _LINEAR = {"q": (0, 0), "k": (0, 0), "v": (0, 0), "ao": (0, 0), "fi": (1, 0), "fo": (0, 1)}
@@ -266,7 +271,11 @@ class TorchE5:
         start = 0
         while start < len(order):  # ascending lengths: the last window is the longest
             end = start + 1
-            while end < len(order) and (end - start + 1) * len(windows[order[end]]) <= TOKEN_BUDGET:
+            while (
+                end < len(order)
+                and (end - start + 1) * _round_up(len(windows[order[end]]), LENGTH_STEP)
+                <= TOKEN_BUDGET
+            ):
                 end += 1
             rows = order[start:end]
             means[rows] = self._forward([windows[r] for r in rows])
@@ -278,9 +287,16 @@ class TorchE5:
 
     def _forward(self, windows: list[list[int]]) -> np.ndarray:
         """Mean of the last layer's token states, per window (not yet unit length)."""
+        real = len(windows)
+        empty = [self.bos, self.eos]
+        windows = [*windows, *[empty] * (_round_up(real, ROWS_STEP) - real)]
+        length = min(_round_up(max(map(len, windows)), LENGTH_STEP), len(self.position))
+        return self._forward_padded(windows, length)[:real]
+
+    def _forward_padded(self, windows: list[list[int]], t: int) -> np.ndarray:
         torch = self.torch
         functional = torch.nn.functional
-        b, t, h = len(windows), max(len(w) for w in windows), self.hidden
+        b, h = len(windows), self.hidden
         ids = np.zeros((b, t), np.int64)
         mask = np.zeros((b, t), bool)
         for row, window in enumerate(windows):
@@ -307,3 +323,7 @@ class TorchE5:
             states = x.float() * keep[..., None]
             mean = states.sum(dim=1) / keep.sum(dim=1, keepdim=True)
             return mean.cpu().numpy()
+
+
+def _round_up(value: int, step: int) -> int:
+    return -(-value // step) * step

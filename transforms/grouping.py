@@ -109,20 +109,21 @@ def idea_separation(
     centre. ``vectors`` are the members' raw embeddings, one row per ``idea_ids`` entry. At
     most ``sample`` members are scored (evenly spaced, so the figure is deterministic).
     Returns (share, members scored); (1.0, 0) when no idea has two members."""
-    x = space.project(np.asarray(vectors, dtype=np.float32)).astype(np.float64)
+    x = space.project(np.asarray(vectors, dtype=np.float32))  # float32: one row per member
     ids, row_idea = np.unique(np.asarray(idea_ids, dtype=object), return_inverse=True)
-    sums = np.zeros((len(ids), x.shape[1]))
+    sums = np.zeros((len(ids), x.shape[1]))  # accumulated in float64
     np.add.at(sums, row_idea, x)
     members = np.flatnonzero(np.bincount(row_idea)[row_idea] >= 2)
     if len(members) == 0:
         return 1.0, 0
     if len(members) > sample:
         members = members[np.linspace(0, len(members) - 1, sample).astype(int)]
+    scored = x[members].astype(np.float64)
     centres = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
-    own = sums[row_idea[members]] - x[members]
+    own = sums[row_idea[members]] - scored
     own /= np.maximum(np.linalg.norm(own, axis=1, keepdims=True), 1e-12)
-    own_similarity = (own * x[members]).sum(axis=1)
-    others = x[members] @ centres.T
+    own_similarity = (own * scored).sum(axis=1)
+    others = scored @ centres.T
     others[np.arange(len(members)), row_idea[members]] = -np.inf  # a lone idea: all -inf
     return float((own_similarity > others.max(axis=1)).mean()), len(members)
 

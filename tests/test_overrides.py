@@ -321,7 +321,7 @@ def test_a_refused_first_fit_is_remembered_until_the_corpus_grows_by_half(
             assert idea_store.active_space(con, MODEL, gs).is_identity
         assert fits == [24] and "kept the current grouping space" in caplog.text
         # The advice is enrich's (reconsolidation's setting would not stop this fit).
-        assert "tries again once the warehouse holds 36 suggestions" in caplog.text
+        assert "tries again once the warehouse holds 36 distinct suggestion texts" in caplog.text
         assert "refit_on_reconsolidate" not in caplog.text
         assert idea_store.refused_fit_at(con, MODEL) == 24
 

@@ -170,8 +170,8 @@ def active_space(
                 fitted = grouping.fit_space(corpus, gs.components_removed)
                 retry = (
                     f"Enrich tries again once the warehouse holds "
-                    f"{math.ceil(size * REFUSED_FIT_RETRY_GROWTH)} suggestions; raise "
-                    f"grouping.refit_max_separation_loss to force it."
+                    f"{math.ceil(size * REFUSED_FIT_RETRY_GROWTH)} distinct suggestion texts; "
+                    f"raise grouping.refit_max_separation_loss to force it."
                 )
                 if refit_keeps_ideas_apart(con, model_id, space, fitted, gs, advice=retry):
                     space = fitted

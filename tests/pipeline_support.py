@@ -39,13 +39,37 @@ def feed_bytes(posts=POSTS, start: datetime = T0) -> bytes:
     return rss_document("Widget ideas", entries)
 
 
-def insert_item(con, item_id: str, source: str, text: str, at: datetime = T0) -> None:
-    """One raw item of an rss source, as the loader would store it (author "ana_<id>")."""
+_DEFAULT_AUTHOR = object()
+
+
+def insert_item(
+    con,
+    item_id: str,
+    source: str,
+    text: str | None,
+    at: datetime = T0,
+    *,
+    channel: str = "rss",
+    title: str | None = None,
+    author: str | None | object = _DEFAULT_AUTHOR,
+) -> None:
+    """One raw item, as the loader would store it (default: rss, author "ana_<id>")."""
     con.execute(
         "INSERT INTO raw.items (item_id, source_name, channel, native_id, content_html, "
-        "content_hash, fetched_at, published_at, batch_id, author) "
-        "VALUES (?, ?, 'rss', ?, ?, ?, ?, ?, 'b1', ?)",
-        [item_id, source, item_id, text, "h_" + item_id, at, at, "ana_" + item_id],
+        "content_hash, fetched_at, published_at, batch_id, author, title) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'b1', ?, ?)",
+        [
+            item_id,
+            source,
+            channel,
+            item_id,
+            text,
+            "h_" + item_id,
+            at,
+            at,
+            "ana_" + item_id if author is _DEFAULT_AUTHOR else author,
+            title,
+        ],
     )
 
 

@@ -21,7 +21,7 @@ from transforms import embeddings, grouping, idea_store
 from transforms.classifier import load_classifier
 from transforms.detector import detector_id
 from transforms.representatives import refresh_representatives, repair_representatives
-from transforms.sentences import TEAM_CUE, Embed, segment_items
+from transforms.sentences import AUTHORED_TITLE_CHANNELS, TEAM_CUE, Embed, segment_items
 from transforms.settings import EnrichSettings
 from transforms.suggestions import refers_back
 from transforms.text import text_hash
@@ -71,8 +71,17 @@ def _insert_arrow(con: duckdb.DuckDBPyConnection, target: str, table: pa.Table) 
 ANALYST_CUE = "analyst label"
 #: SQL for ``author_key`` of raw.items.author.
 _AUTHOR_KEY_SQL = "lower(trim(coalesce(r.author, '')))"
+#: SQL for the title an item's author wrote (``sentences.AUTHORED_TITLE_CHANNELS``), if any;
+#: a deleted post (no author any more) keeps its title on Reddit, but its words are gone here.
+_OWN_TITLE_SQL = (
+    "CASE WHEN r.channel IN ("
+    + ", ".join(f"'{c}'" for c in AUTHORED_TITLE_CHANNELS)
+    + ") AND r.author IS NOT NULL THEN r.title END"
+)
 #: What deciding an item needs from ``raw.items r`` (see ``_decide_items``).
-_ITEM_COLUMNS_SQL = f"r.item_id, r.content_html, r.content_hash, {_AUTHOR_KEY_SQL}, r.source_name"
+_ITEM_COLUMNS_SQL = (
+    f"r.item_id, r.content_html, r.content_hash, {_AUTHOR_KEY_SQL}, r.source_name, {_OWN_TITLE_SQL}"
+)
 
 
 def _cached_embedder(
@@ -186,14 +195,15 @@ def _segment_new_items(
     pending = [
         row[0]
         for row in con.execute(
-            """
+            f"""
             SELECT r.item_id FROM raw.items r
             WHERE NOT EXISTS (
                 SELECT 1 FROM core.sentences c
                 WHERE c.item_id = r.item_id AND c.content_hash = r.content_hash)
-              -- An item without text (a link post, a deleted comment) has no sentences to
-              -- find; it is pending only while it still has some from an earlier version.
+              -- An item without text (a deleted comment) has no sentences to find; it is
+              -- pending only while it still has some from an earlier version.
               AND (coalesce(trim(r.content_html), '') <> ''
+                   OR coalesce(trim({_OWN_TITLE_SQL}), '') <> ''
                    OR EXISTS (SELECT 1 FROM core.sentences c WHERE c.item_id = r.item_id))
             ORDER BY r.item_id
             """
@@ -294,7 +304,13 @@ def _decide_items(
     the production verdicts, analysts' labels honoured, and the id of the detector."""
     team_items = frozenset(item[0] for item in items if item[3] in s.team_authors)
     explicit_items = frozenset(item[0] for item in items if item[4] in s.explicit_sources)
-    rows = segment_items([tuple(item[:3]) for item in items], s, embed, team_items, explicit_items)
+    rows = segment_items(
+        [(item[0], item[1], item[2], item[5]) for item in items],
+        s,
+        embed,
+        team_items,
+        explicit_items,
+    )
     _honour_labels(con, rows)
     ids = {explicit: detector_id(s, explicit) for explicit in (False, True)}
     for row in rows:

@@ -7,7 +7,7 @@ the detector id (transforms/detector.py): an edit here re-decides stored items.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -19,6 +19,10 @@ from transforms.settings import EnrichSettings
 from transforms.suggestions import detect_suggestion
 from transforms.text import html_to_text, split_sentences, text_hash
 
+#: Channels whose item titles are their author's own words (a Reddit post's title, often the
+#: request itself: "Nested tags, please"): mined as the item's first sentences. Feed and
+#: blog-comment titles are often generated ("Comment on <post> by <name>", "Re: ...").
+AUTHORED_TITLE_CHANNELS = ("reddit",)
 #: Embeds texts with the classifier's model (enrich passes one through the embedding cache).
 Embed = Callable[[list[str]], np.ndarray]
 CLASSIFIER_CUE = "classifier"
@@ -27,10 +31,17 @@ TEAM_CUE = "team author"
 
 
 def rule_rows(
-    item_id: str, content_html: str | None, content_hash: str, s: EnrichSettings
+    item_id: str,
+    content_html: str | None,
+    content_hash: str,
+    s: EnrichSettings,
+    own_title: str | None = None,
 ) -> list[dict]:
-    """One item's sentences with language and the rules' verdicts (pure)."""
+    """One item's sentences with language and the rules' verdicts (pure). ``own_title`` (a
+    title its author wrote, see ``AUTHORED_TITLE_CHANNELS``) comes first, as a paragraph."""
     text = html_to_text(content_html)
+    if own_title and own_title.strip():
+        text = f"{own_title.strip()}\n\n{text}".strip()
     rows = []
     for index, sentence in enumerate(split_sentences(text)):
         language = detect_language_with_context(sentence, text)
@@ -104,17 +115,21 @@ def classify_rows(
 
 
 def segment_items(
-    items: list[tuple[str, str | None, str]],
+    items: Sequence[tuple[str, str | None, str] | tuple[str, str | None, str, str | None]],
     s: EnrichSettings,
     embed: Embed | None = None,
     team_items: frozenset[str] = frozenset(),
     explicit_items: frozenset[str] = frozenset(),
 ) -> list[dict]:
-    """Sentences of many (item_id, content_html, content_hash) with language and the
-    production suggestion decision (rules + classifier, one embedding batch). Items in
+    """Sentences of many (item_id, content_html, content_hash[, own_title]) with language and
+    the production suggestion decision (rules + classifier, one embedding batch). Items in
     ``team_items`` (written by the team) are cut into sentences but never mined; in
     ``explicit_items`` a suggestion needs a request cue (see ``classify_rows``)."""
-    rows = [r for item in items for r in rule_rows(item[0], item[1], item[2], s)]
+    rows = [
+        r
+        for item in items
+        for r in rule_rows(item[0], item[1], item[2], s, item[3] if len(item) > 3 else None)
+    ]
     team = [r for r in rows if r["item_id"] in team_items]
     for row in team:
         row.update(is_suggestion=False, suggestion_score=0.0, suggestion_cue=TEAM_CUE)

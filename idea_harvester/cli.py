@@ -579,9 +579,13 @@ def _print_warehouse_status(con, settings) -> None:
 
 
 def _enabled(source: Source, yes: str = "yes", no: str = "no") -> str:
-    """Whether a source runs, in ``ideas status``, with its detection mode."""
-    state = yes if source.enabled else no
-    return f"{state}, explicit only" if source.explicit_only else state
+    """Whether a source runs, in ``ideas status``, with its detection modes."""
+    modes = [yes if source.enabled else no]
+    if source.explicit_only:
+        modes.append("explicit only")
+    if source.titles_mined:
+        modes.append("titles mined")
+    return ", ".join(modes)
 
 
 def cmd_status(args: argparse.Namespace) -> int:

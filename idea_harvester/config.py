@@ -33,6 +33,8 @@ class _Strict(BaseModel):
 
 
 SOURCE_NAME = r"^[A-Za-z0-9_.-]+$"
+#: Channels whose item titles are mined unless a source says otherwise (``mine_titles``).
+TITLES_MINED_BY_DEFAULT = ("reddit",)
 
 
 class _SourceBase(_Strict):
@@ -45,8 +47,21 @@ class _SourceBase(_Strict):
     #: as app reviews and community threads need. On SemEval A's forum sentences this mode
     #: scored F1 0.753 against 0.649 (bench/quality_eval.py).
     explicit_only: bool = False
+    #: Mine each item's title as its first sentence. Default (unset): on for Reddit, where a
+    #: post's title is its author's own words and often the request itself ("Nested tags,
+    #: please"); off for feeds and blog comments, whose titles are often generated ("Comment
+    #: on <post> by <name>", "Re: ..."). Turn it on for a feed of posts titled by their
+    #: authors: an ideas board, a forum's list of topics.
+    mine_titles: bool | None = None
     #: Read recorded responses from this folder instead of the network (demo, tests).
     replay_dir: Path | None = None
+
+    @property
+    def titles_mined(self) -> bool:
+        """``mine_titles``, else the channel's default (TITLES_MINED_BY_DEFAULT)."""
+        if self.mine_titles is not None:
+            return self.mine_titles
+        return getattr(self, "channel", None) in TITLES_MINED_BY_DEFAULT
 
 
 class RssSource(_SourceBase):

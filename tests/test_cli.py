@@ -101,11 +101,17 @@ def test_status_shows_which_sources_count_explicit_requests_only(tmp_path, capsy
         "warehouse: w.duckdb\nlanding: landing\nsources:\n"
         "- {name: board, channel: rss, url: 'file:///b.xml', explicit_only: true}\n"
         "- {name: chat, channel: rss, url: 'file:///c.xml', enabled: false}\n"
+        "- {name: topics, channel: rss, url: 'file:///t.xml', mine_titles: true}\n"
     )
     assert main(["--config", str(config), "status"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert any(
         line.split()[0] == "board" and line.endswith("enabled, explicit only")
+        for line in lines
+        if line.strip()
+    )
+    assert any(
+        line.split()[0] == "topics" and line.endswith("enabled, titles mined")
         for line in lines
         if line.strip()
     )

@@ -3,12 +3,13 @@
 Enrich stores, with every sentence, the id of the detector that decided it: a hash of the
 detection code (which sentences are candidates, rules, classifier policy, prefilter,
 language detection, sentence splitting), of the classifier's weights, of the detection
-settings (rule threshold, minimum sentence length, classifier threshold, prefilter) and of
-whether the item's source is ``explicit_only``. When the id an item would get now differs
-from the stored one (an upgrade with new rules, weights retrained with ``ideas
-train-classifier``, a threshold chosen with ``ideas eval --sweep``), the next enrich decides
-its sentences again (``enrich._redecide_stale``), so a change of detector applies to what is
-already stored, not only to new items.
+settings (rule threshold, minimum sentence length, classifier threshold, prefilter), of
+whether the item's source is ``explicit_only`` and of whether its titles are mined
+(``mine_titles``). When the id an item would get now differs from the stored one (an upgrade
+with new rules, weights retrained with ``ideas train-classifier``, a threshold chosen with
+``ideas eval --sweep``), the next enrich decides its sentences again
+(``enrich._redecide_stale``), so a change of detector applies to what is already stored, not
+only to new items.
 """
 
 from __future__ import annotations
@@ -58,9 +59,9 @@ def _weights_hash(classifier: str | None) -> str:
     return hashlib.sha1(weights.encode()).hexdigest()
 
 
-def detector_id(s: EnrichSettings, explicit: bool = False) -> str:
+def detector_id(s: EnrichSettings, explicit: bool = False, titles: bool = False) -> str:
     """The id of the detector ``s`` describes, for an item of an ``explicit_only`` source or
-    not (16 hex characters)."""
+    not, whose title is mined (``mine_titles``) or not (16 hex characters)."""
     parts = {
         "code": _code_hash(),
         "weights": _weights_hash(s.classifier),
@@ -70,4 +71,6 @@ def detector_id(s: EnrichSettings, explicit: bool = False) -> str:
         "prefilter": s.prefilter,
         "explicit_only": explicit,
     }
+    if titles:  # (absent when off: ids from before the setting stay valid)
+        parts["titles"] = True
     return hashlib.sha1(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]

@@ -21,7 +21,7 @@ from transforms import embeddings, grouping, idea_store
 from transforms.classifier import load_classifier
 from transforms.detector import detector_id
 from transforms.representatives import refresh_representatives, repair_representatives
-from transforms.sentences import AUTHORED_TITLE_CHANNELS, TEAM_CUE, Embed, segment_items
+from transforms.sentences import TEAM_CUE, Embed, segment_items
 from transforms.settings import EnrichSettings
 from transforms.suggestions import refers_back
 from transforms.text import text_hash
@@ -71,17 +71,33 @@ def _insert_arrow(con: duckdb.DuckDBPyConnection, target: str, table: pa.Table) 
 ANALYST_CUE = "analyst label"
 #: SQL for ``author_key`` of raw.items.author.
 _AUTHOR_KEY_SQL = "lower(trim(coalesce(r.author, '')))"
-#: SQL for the title an item's author wrote (``sentences.AUTHORED_TITLE_CHANNELS``), if any;
-#: a deleted post (no author any more) keeps its title on Reddit, but its words are gone here.
-_OWN_TITLE_SQL = (
-    "CASE WHEN r.channel IN ("
-    + ", ".join(f"'{c}'" for c in AUTHORED_TITLE_CHANNELS)
-    + ") AND r.author IS NOT NULL THEN r.title END"
-)
 #: What deciding an item needs from ``raw.items r`` (see ``_decide_items``).
 _ITEM_COLUMNS_SQL = (
-    f"r.item_id, r.content_html, r.content_hash, {_AUTHOR_KEY_SQL}, r.source_name, {_OWN_TITLE_SQL}"
+    f"r.item_id, r.content_html, r.content_hash, {_AUTHOR_KEY_SQL}, r.source_name, r.title, "
+    "r.author IS NOT NULL"
 )
+#: SQL: whether item ``r`` has a title to mine (its source's ``mine_titles``, the first
+#: parameter). A deleted post (no author any more) keeps its title on Reddit, but its words
+#: are gone here.
+_OWN_TITLE_SQL = (
+    "(r.source_name IN (SELECT unnest(?::VARCHAR[])) AND r.author IS NOT NULL "
+    "AND coalesce(trim(r.title), '') <> '')"
+)
+
+
+def _own_title(item: tuple, s: EnrichSettings) -> str | None:
+    """The title to mine of an item read with ``_ITEM_COLUMNS_SQL``, if any."""
+    return item[5] if item[4] in s.title_sources and item[6] else None
+
+
+def _detector_of_source(s: EnrichSettings) -> Callable[[str], str]:
+    """The detector id of an item of each source (its ``explicit_only`` and ``mine_titles``)."""
+    ids = {
+        (explicit, titles): detector_id(s, explicit, titles)
+        for explicit in (False, True)
+        for titles in (False, True)
+    }
+    return lambda source: ids[source in s.explicit_sources, source in s.title_sources]
 
 
 def _cached_embedder(
@@ -203,10 +219,11 @@ def _segment_new_items(
               -- An item without text (a deleted comment) has no sentences to find; it is
               -- pending only while it still has some from an earlier version.
               AND (coalesce(trim(r.content_html), '') <> ''
-                   OR coalesce(trim({_OWN_TITLE_SQL}), '') <> ''
+                   OR {_OWN_TITLE_SQL}
                    OR EXISTS (SELECT 1 FROM core.sentences c WHERE c.item_id = r.item_id))
             ORDER BY r.item_id
-            """
+            """,
+            [sorted(s.title_sources)],
         ).fetchall()
     ]
     sentences = 0
@@ -300,21 +317,22 @@ def _classifier_embedder(
 def _decide_items(
     con: duckdb.DuckDBPyConnection, items: list[tuple], s: EnrichSettings, embed: Embed | None
 ) -> list[dict]:
-    """The sentences of (item_id, content_html, content_hash, author key, source name) with
-    the production verdicts, analysts' labels honoured, and the id of the detector."""
+    """The sentences of items read with ``_ITEM_COLUMNS_SQL`` with the production verdicts,
+    analysts' labels honoured, and the id of the detector."""
     team_items = frozenset(item[0] for item in items if item[3] in s.team_authors)
     explicit_items = frozenset(item[0] for item in items if item[4] in s.explicit_sources)
     rows = segment_items(
-        [(item[0], item[1], item[2], item[5]) for item in items],
+        [(item[0], item[1], item[2], _own_title(item, s)) for item in items],
         s,
         embed,
         team_items,
         explicit_items,
     )
     _honour_labels(con, rows)
-    ids = {explicit: detector_id(s, explicit) for explicit in (False, True)}
+    source_of = {item[0]: item[4] for item in items}
+    detector_of = _detector_of_source(s)
     for row in rows:
-        row["detector_id"] = ids[row["item_id"] in explicit_items]
+        row["detector_id"] = detector_of(source_of[row["item_id"]])
     return rows
 
 
@@ -375,17 +393,22 @@ def _redecide_stale(
 def stale_items(con: duckdb.DuckDBPyConnection, s: EnrichSettings) -> list[tuple[str]]:
     """The ids of the items whose current sentences were decided by another detector than
     ``s``'s, in order."""
+    sources = [
+        row[0] for row in con.execute("SELECT DISTINCT source_name FROM raw.items").fetchall()
+    ]
+    detector_of = _detector_of_source(s)
     return con.execute(
         """
-        SELECT r.item_id FROM raw.items r
+        WITH expected AS (
+            SELECT unnest(?::VARCHAR[]) AS source_name, unnest(?::VARCHAR[]) AS detector_id)
+        SELECT r.item_id FROM raw.items r JOIN expected x USING (source_name)
         WHERE EXISTS (
             SELECT 1 FROM core.sentences c
             WHERE c.item_id = r.item_id AND c.content_hash = r.content_hash
-              AND c.detector_id IS DISTINCT FROM (
-                  CASE WHEN r.source_name IN (SELECT unnest(?::VARCHAR[])) THEN ? ELSE ? END))
+              AND c.detector_id IS DISTINCT FROM x.detector_id)
         ORDER BY r.item_id
         """,
-        [sorted(s.explicit_sources), detector_id(s, True), detector_id(s, False)],
+        [sources, [detector_of(source) for source in sources]],
     ).fetchall()
 
 

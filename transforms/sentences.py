@@ -19,10 +19,6 @@ from transforms.settings import EnrichSettings
 from transforms.suggestions import detect_suggestion
 from transforms.text import html_to_text, split_sentences, text_hash
 
-#: Channels whose item titles are their author's own words (a Reddit post's title, often the
-#: request itself: "Nested tags, please"): mined as the item's first sentences. Feed and
-#: blog-comment titles are often generated ("Comment on <post> by <name>", "Re: ...").
-AUTHORED_TITLE_CHANNELS = ("reddit",)
 #: Embeds texts with the classifier's model (enrich passes one through the embedding cache).
 Embed = Callable[[list[str]], np.ndarray]
 CLASSIFIER_CUE = "classifier"
@@ -38,7 +34,7 @@ def rule_rows(
     own_title: str | None = None,
 ) -> list[dict]:
     """One item's sentences with language and the rules' verdicts (pure). ``own_title`` (a
-    title its author wrote, see ``AUTHORED_TITLE_CHANNELS``) comes first, as a paragraph."""
+    title its author wrote: sources with ``mine_titles``) comes first, as a paragraph."""
     text = html_to_text(content_html)
     if own_title and own_title.strip():
         text = f"{own_title.strip()}\n\n{text}".strip()

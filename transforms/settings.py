@@ -28,6 +28,8 @@ class EnrichSettings:
     team_authors: frozenset[str] = frozenset()
     #: Sources whose sentences need a request cue (``explicit_only`` in their config).
     explicit_sources: frozenset[str] = frozenset()
+    #: Sources whose item titles are mined as their first sentence (``mine_titles``).
+    title_sources: frozenset[str] = frozenset()
     #: Grouping knobs (idea_harvester.config.GroupingSettings); None = the defaults.
     grouping: GroupingSettings | None = None
 
@@ -49,6 +51,7 @@ class EnrichSettings:
             prefilter=detection.prefilter,
             team_authors=frozenset(author_key(a) for a in detection.team_authors) - {""},
             explicit_sources=frozenset(src.name for src in settings.sources if src.explicit_only),
+            title_sources=frozenset(src.name for src in settings.sources if src.titles_mined),
             grouping=settings.grouping,
         )
 

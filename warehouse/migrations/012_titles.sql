@@ -1,0 +1,3 @@
+-- 012: item titles may be mined as the item's first sentence (a source's mine_titles; by default a Reddit post's).
+COMMENT ON TABLE core.sentences IS 'Items split into sentences, each with its language and suggestion verdict. An item''s title comes first (sentence_index 0) where its source mines titles (mine_titles: by default Reddit posts, whose titles are their authors'' words; not feed items and blog comments, whose titles are often generated, e.g. "Comment on <post> by <name>").';
+COMMENT ON COLUMN core.sentences.sentence_index IS 'Position of the sentence in its item, from 0 (the title first where the source mines titles, then the text).';

@@ -110,3 +110,16 @@ def test_mine_titles_defaults_by_channel_and_is_a_checked_source_setting(tmp_pat
     )
     with pytest.raises(ConfigError, match="mine_titles"):
         load_settings(config)
+
+
+def test_a_link_post_loses_its_title_sentence_when_titles_are_no_longer_mined(tmp_path):
+    link = "Feature request: a week view in the calendar"
+    with connect(tmp_path / "w.duckdb") as con:
+        insert_item(con, "link", "r", None, channel="reddit", title=link)
+        _enrich(con)
+        assert _sentences(con, "link") == [(link, True)]
+        switched_off = _settings(dict(REDDIT, mine_titles=False), FEED, BLOG)
+        assert _enrich(con, switched_off)["items_redecided"] == 1
+        assert _sentences(con, "link") == []
+        assert con.execute("SELECT count(*) FROM core.mentions").fetchone() == (0,)
+        assert _enrich(con, switched_off)["items_redecided"] == 0

@@ -378,7 +378,7 @@ def _redecide_stale(
     added = withdrawn = 0
     for done, batch in _item_batches(con, stale):
         rows = _decide_items(con, batch, s, embed)
-        recut = _items_cut_differently(con, rows)
+        recut = _items_cut_differently(con, [item[0] for item in batch], rows)
         if recut:
             _segment_pending(con, [item for item in batch if item[0] in recut], s, progress)
         kept = [r for r in rows if r["item_id"] not in recut]
@@ -412,11 +412,14 @@ def stale_items(con: duckdb.DuckDBPyConnection, s: EnrichSettings) -> list[tuple
     ).fetchall()
 
 
-def _items_cut_differently(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> set[str]:
-    """Items whose stored sentences are not exactly ``rows``' (same ids, same order)."""
-    fresh: dict[str, list[str]] = {}
+def _items_cut_differently(
+    con: duckdb.DuckDBPyConnection, item_ids: list[str], rows: list[dict]
+) -> set[str]:
+    """Those of ``item_ids`` whose stored sentences are not exactly ``rows``' (same ids, same
+    order; an item may now have none: a title no longer mined was all a link post had)."""
+    fresh: dict[str, list[str]] = {item: [] for item in item_ids}
     for row in rows:
-        fresh.setdefault(row["item_id"], []).append(row["sentence_id"])
+        fresh[row["item_id"]].append(row["sentence_id"])
     stored = dict(
         con.execute(
             "SELECT item_id, list(sentence_id ORDER BY sentence_index) FROM core.sentences "
@@ -424,9 +427,7 @@ def _items_cut_differently(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> 
             [sorted(fresh)],
         ).fetchall()
     )
-    return {item for item, ids in fresh.items() if stored.get(item) != ids} | (
-        set(stored) - set(fresh)
-    )
+    return {item for item, ids in fresh.items() if stored.get(item, []) != ids}
 
 
 def _apply_verdicts(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> tuple[int, int]:

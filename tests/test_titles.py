@@ -123,3 +123,25 @@ def test_a_link_post_loses_its_title_sentence_when_titles_are_no_longer_mined(tm
         assert _sentences(con, "link") == []
         assert con.execute("SELECT count(*) FROM core.mentions").fetchone() == (0,)
         assert _enrich(con, switched_off)["items_redecided"] == 0
+
+
+def test_mining_titles_keeps_the_ids_of_the_texts_sentences_and_their_labels(tmp_path):
+    body = "Please add nested tags."
+    with connect(tmp_path / "w.duckdb") as con:
+        insert_item(con, "feed", "f", body, title=TITLE)
+        _enrich(con)
+        (sentence_id,) = con.execute(
+            "SELECT sentence_id FROM core.sentences WHERE item_id = 'feed'"
+        ).fetchone()
+        con.execute(  # an analyst says the body is no suggestion
+            "INSERT INTO core.suggestion_labels VALUES (?, ?, 'en', false, 'ana', now(), NULL)",
+            [sentence_id, body],
+        )
+        _enrich(con, _settings(REDDIT, dict(FEED, mine_titles=True), BLOG))
+        rows = con.execute(
+            "SELECT sentence_index, sentence_id, is_suggestion, suggestion_cue "
+            "FROM core.sentences WHERE item_id = 'feed' ORDER BY sentence_index"
+        ).fetchall()
+    assert [row[0] for row in rows] == [-1, 0]  # the title before the text
+    assert rows[0][2] is True
+    assert rows[1][1:] == (sentence_id, False, "analyst label")

@@ -34,12 +34,18 @@ def rule_rows(
     own_title: str | None = None,
 ) -> list[dict]:
     """One item's sentences with language and the rules' verdicts (pure). ``own_title`` (a
-    title its author wrote: sources with ``mine_titles``) comes first, as a paragraph."""
-    text = html_to_text(content_html)
-    if own_title and own_title.strip():
-        text = f"{own_title.strip()}\n\n{text}".strip()
+    title its author wrote: sources with ``mine_titles``) comes first, at negative indices,
+    so that mining titles or not never changes the ids of the text's sentences (analysts'
+    labels and moves refer to them)."""
+    body = html_to_text(content_html)
+    title = (own_title or "").strip()
+    titled = split_sentences(title) if title else []
+    text = f"{title}\n\n{body}".strip() if title else body  # the context of every sentence
     rows = []
-    for index, sentence in enumerate(split_sentences(text)):
+    indexed = [(n - len(titled), t) for n, t in enumerate(titled)] + list(
+        enumerate(split_sentences(body))
+    )
+    for index, sentence in indexed:
         language = detect_language_with_context(sentence, text)
         verdict = detect_suggestion(sentence, language)
         is_suggestion = (

@@ -70,7 +70,6 @@ def detector_id(s: EnrichSettings, explicit: bool = False, titles: bool = False)
         "classifier_threshold": s.classifier_threshold,
         "prefilter": s.prefilter,
         "explicit_only": explicit,
+        "titles": titles,
     }
-    if titles:  # (absent when off: ids from before the setting stay valid)
-        parts["titles"] = True
     return hashlib.sha1(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]

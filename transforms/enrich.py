@@ -71,23 +71,19 @@ def _insert_arrow(con: duckdb.DuckDBPyConnection, target: str, table: pa.Table) 
 ANALYST_CUE = "analyst label"
 #: SQL for ``author_key`` of raw.items.author.
 _AUTHOR_KEY_SQL = "lower(trim(coalesce(r.author, '')))"
-#: What deciding an item needs from ``raw.items r`` (see ``_decide_items``).
-_ITEM_COLUMNS_SQL = (
-    f"r.item_id, r.content_html, r.content_hash, {_AUTHOR_KEY_SQL}, r.source_name, r.title, "
-    "r.author IS NOT NULL"
-)
-#: SQL: whether item ``r`` has a title to mine (its source's ``mine_titles``, the first
-#: parameter). A deleted post (no author any more) keeps its title on Reddit, but its words
-#: are gone here.
+#: SQL: whether item ``r`` has a title to mine (its source's ``mine_titles``: the parameter
+#: is ``s.title_sources``). A deleted post (no author any more) keeps its title on Reddit,
+#: but its words are gone here.
 _OWN_TITLE_SQL = (
     "(r.source_name IN (SELECT unnest(?::VARCHAR[])) AND r.author IS NOT NULL "
     "AND coalesce(trim(r.title), '') <> '')"
 )
-
-
-def _own_title(item: tuple, s: EnrichSettings) -> str | None:
-    """The title to mine of an item read with ``_ITEM_COLUMNS_SQL``, if any."""
-    return item[5] if item[4] in s.title_sources and item[6] else None
+#: What deciding an item needs from ``raw.items r`` (see ``_decide_items``); its one
+#: parameter is ``s.title_sources``.
+_ITEM_COLUMNS_SQL = (
+    f"r.item_id, r.content_html, r.content_hash, {_AUTHOR_KEY_SQL}, r.source_name, "
+    f"CASE WHEN {_OWN_TITLE_SQL} THEN r.title END"
+)
 
 
 def _detector_of_source(s: EnrichSettings) -> Callable[[str], str]:
@@ -227,7 +223,7 @@ def _segment_new_items(
         ).fetchall()
     ]
     sentences = 0
-    for done, batch in _item_batches(con, pending):
+    for done, batch in _item_batches(con, s, pending):
         sentences += len(_segment_pending(con, batch, s, progress))
         if len(pending) > ITEM_BATCH:
             progress(f"segmented {done} of {len(pending)} new or edited items")
@@ -322,7 +318,7 @@ def _decide_items(
     team_items = frozenset(item[0] for item in items if item[3] in s.team_authors)
     explicit_items = frozenset(item[0] for item in items if item[4] in s.explicit_sources)
     rows = segment_items(
-        [(item[0], item[1], item[2], _own_title(item, s)) for item in items],
+        [(item[0], item[1], item[2], item[5]) for item in items],
         s,
         embed,
         team_items,
@@ -342,9 +338,10 @@ ITEM_BATCH = 5000
 
 
 def _item_batches(
-    con: duckdb.DuckDBPyConnection, item_ids: list[str]
+    con: duckdb.DuckDBPyConnection, s: EnrichSettings, item_ids: list[str]
 ) -> Iterator[tuple[int, list[tuple]]]:
-    """(items done so far, the next batch's raw item columns) for ``item_ids``, in order."""
+    """(items done so far, the next batch's ``_ITEM_COLUMNS_SQL``) for ``item_ids``, in
+    order."""
     for start in range(0, len(item_ids), ITEM_BATCH):
         batch = con.execute(
             f"""
@@ -352,7 +349,7 @@ def _item_batches(
             FROM raw.items r WHERE r.item_id IN (SELECT unnest(?::VARCHAR[]))
             ORDER BY r.item_id
             """,
-            [item_ids[start : start + ITEM_BATCH]],
+            [sorted(s.title_sources), item_ids[start : start + ITEM_BATCH]],
         ).fetchall()
         yield min(start + ITEM_BATCH, len(item_ids)), batch
 
@@ -376,7 +373,7 @@ def _redecide_stale(
     )
     embed = _classifier_embedder(con, s, progress)
     added = withdrawn = 0
-    for done, batch in _item_batches(con, stale):
+    for done, batch in _item_batches(con, s, stale):
         rows = _decide_items(con, batch, s, embed)
         recut = _items_cut_differently(con, [item[0] for item in batch], rows)
         if recut:

@@ -319,6 +319,11 @@ def test_label_records_a_correction_that_the_next_run_applies(loaded, capsys):
         # Nor are directions for doing it today.
         ("Exclude Kestrel under Settings > Apps > Battery.", "en", True),
         ("It would be great if you added tags.", "en", False),
+        # Nor are open questions to the readers (titles of r/AskReddit, recorded).
+        ("If you could change one thing about yourself, what would it be?", "en", True),
+        ("What movie should be more popular than it is?", "en", True),
+        ("Qu'est-ce que vous utilisez pour vos notes ?", "fr", True),
+        ("What about a dark mode?", "en", False),
     ],
 )
 def test_questions_for_information_are_marked_like_how_to_questions(

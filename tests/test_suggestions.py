@@ -283,6 +283,46 @@ def test_directions_for_doing_it_today_are_not_requests(sentence, language) -> N
     assert not detect_suggestion(sentence, language).is_suggestion
 
 
+@pytest.mark.parametrize(
+    ("sentence", "language"),
+    [
+        # Titles of r/AskReddit, recorded in PRAW's cassettes: the first three fired "you
+        # should", "should be" and "would help".
+        ("If you could create your own class in school what would it be?", "en"),
+        ("What is still a taboo in 2016 but shouldn't be?", "en"),
+        ("What did you think would help but it actually hurt?", "en"),
+        ("[Serious] What video game would you like to see made into a movie?", "en"),
+        ("Whats the best app for scanning receipts?", "en"),
+        ("Would you rather have an offline mode or a dark mode?", "en"),
+        ("Qu'est-ce que vous utilisez pour annoter vos PDF ?", "fr"),
+        ("Quelle fonctionnalité devrait être ajoutée en premier ?", "fr"),
+        ("Si vous pouviez changer une chose dans l'appli, laquelle serait-ce ?", "fr"),
+    ],
+)
+def test_open_questions_to_the_readers_are_not_requests(sentence, language) -> None:
+    positives, negatives = cue_evidence(sentence, language)
+    assert "open question" in negatives
+    assert all(weight >= 0.8 for weight in positives.values())  # weak cues no longer count
+    assert not detect_suggestion(sentence, language).is_suggestion
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language"),
+    [
+        ("What about a dark mode?", "en"),
+        ("What if you added a dark mode?", "en"),
+        ("Why not add a dark mode?", "en"),
+        ("Who else wants a dark mode?", "en"),
+        ("What a great app, could you add a dark mode?", "en"),
+        ("What I'd love is a dark mode.", "en"),  # no question
+        ("Pourquoi ne pas ajouter un mode sombre ?", "fr"),
+        ("Quelle idée de ne pas proposer de mode sombre ?", "fr"),
+    ],
+)
+def test_questions_that_propose_are_not_open_questions(sentence, language) -> None:
+    assert "open question" not in cue_evidence(sentence, language)[1]
+
+
 def test_a_request_that_names_a_menu_is_still_a_request() -> None:
     verdict = detect_suggestion("Please add a toggle under Settings > Editor.", "en")
     assert verdict.is_suggestion and verdict.cue == "please add"

@@ -39,6 +39,7 @@ from transforms.suggestions import (
     APPROVAL_ONLY,
     BENEFIT,
     INSTRUCTIONS,
+    OPEN_QUESTION,
     SUGGESTION_THRESHOLD,
     cue_evidence,
     noisy_or,
@@ -80,7 +81,15 @@ _RULE_SCORE, _RULE_CUE, _HOWTO_Q, _QUESTION = (
 #: of what a change would bring ("This would save us time.", "That would be awesome!"), and
 #: directions for doing something today ("Exclude it under Settings > Apps > Battery.").
 _VETOED_NEGATIVES = frozenset(
-    {"how-to question", "want to know", "already possible", BENEFIT, APPROVAL_ONLY, INSTRUCTIONS}
+    {
+        "how-to question",
+        "want to know",
+        "already possible",
+        BENEFIT,
+        APPROVAL_ONLY,
+        INSTRUCTIONS,
+        OPEN_QUESTION,
+    }
 )
 #: How-to questions the rules do not list: "Comment déplacer une note ?" (on normalised text).
 #: A short lead-in before a colon ("Question sans doute bête : comment ...").

@@ -25,6 +25,16 @@ INSTRUCTIONS = "instructions"
 #: A sentence that only approves of a change named before it ("That would be awesome!"): no
 #: cue in it counts.
 APPROVAL_ONLY = "approval only"
+#: An open question to the readers, about their opinion or experience ("What movie should be
+#: more popular?", "If you could change one thing, what would it be?", "Qu'est-ce que vous
+#: utilisez ?"): it asks for answers, not for a change. Only a strong cue still counts in it.
+OPEN_QUESTION = "open question"
+#: What may come before an open question's first word: a tag ("[Serious]", whose "[" the
+#: normalisation strips), a short lead-in before a colon, and fillers.
+_QUESTION_LEAD = (
+    r"^(?:[\w ]{1,20}\] )?(?:[^:?!.]{1,40} ?: )?(?:(?:and|but|so|also|ok|okay|hi|hello|hey"
+    r"|well|seriously|et|mais|alors|bonjour|salut)[,:!]? )*"
+)
 
 
 @dataclass(frozen=True)
@@ -438,6 +448,15 @@ _EN_RULES: tuple[_Rule, ...] = (
 
 _EN_NEGATIVE: tuple[_Rule, ...] = (
     _rule(
+        # Not "What about ...?", "What if ...?", "What else ...?" (which propose) or "What a
+        # ...": an exclamation. "Why ...?" and "How about ...?" stay open: they often ask.
+        OPEN_QUESTION,
+        _QUESTION_LEAD + r"(?:(?:what|which|who|whom|whose)(?:'s|s|'re|'d)?\b(?! about\b"
+        r"| if\b| else\b| an?\b)|(?:if|suppose|imagine|assuming)\b[^?]{0,200}?\b(?:what|who"
+        r"|which|where)\b|would you rather\b|have you (?:guys )?ever\b)[^?]*\?\W*$",
+        0.5,
+    ),
+    _rule(
         # A reply telling someone how to do it today: a menu path ("Exclude it under Settings >
         # Apps > Battery.") or steps ("On iPad: long-press a note, tap Select more, then Move.").
         INSTRUCTIONS,
@@ -830,6 +849,17 @@ _FR_RULES: tuple[_Rule, ...] = (
 
 _FR_NEGATIVE: tuple[_Rule, ...] = (
     _rule(
+        # "Qu'est-ce que vous utilisez ?", "Quel est votre ... ?", "Si vous pouviez ..., que
+        # ... ?"; not "Quelle idée ...", "Quel dommage ...", nor "Pourquoi ne pas ... ?".
+        OPEN_QUESTION,
+        _QUESTION_LEAD + r"(?:qu'est[- ]ce qu(?:e |')|qu'en (?:pensez|penses)\b|que (?:pensez"
+        r"|penses|feriez|ferais|choisiriez|choisirais|faites|fais)\b|qui (?!d'autre\b)\w+"
+        r"|quel(?:le)?s? (?!idee\b|dommage\b|plaisir\b|bonheur\b|horreur\b)\w+|si (?:vous"
+        r"|tu|on|je)\b[^?]{0,200}?\b(?:que|qu'|quel|quelle|quels|quelles|qui|lequel|laquelle"
+        r"|lesquel(?:le)?s)\b)[^?]*\?\W*$",
+        0.5,
+    ),
+    _rule(
         # "Dans Réglages > Calendrier ...", "Sur iPad : appuyez longuement sur la note, puis ..."
         INSTRUCTIONS,
         r"(?:^|\s)[a-z][\w-]{1,20} > [a-z]|^(?:[\w ]{1,20} ?: )?(?:il suffit d'|il suffit de"
@@ -959,9 +989,10 @@ def _evidence(sentence: str, language: str) -> tuple[tuple, tuple]:
             negatives[name] = max(negatives.get(name, 0.0), weight)
     if APPROVAL_ONLY in negatives:
         positives = {}
-    elif BENEFIT in negatives:
-        # "This would allow ..." also fires the weak cues written for "It would help if ...";
-        # only a strong cue ("..., so please add it") still makes it a request.
+    elif BENEFIT in negatives or OPEN_QUESTION in negatives:
+        # "This would allow ..." also fires the weak cues written for "It would help if ...",
+        # and "What movie should be ...?" those for "It should be ..."; only a strong cue
+        # ("..., so please add it") still makes it a request.
         positives = {n: w for n, w in positives.items() if w >= STRONG_CUE}
     return tuple(positives.items()), tuple(negatives.items())
 

@@ -90,6 +90,32 @@ def test_distinct_authors_weigh_more_than_repeats(con):
     assert top["crowd"]["idea_rank"] < top["loud"]["idea_rank"]
 
 
+def _second_sentence(con, idea, n, author):
+    """Another suggestion of item ``n`` of ``idea`` (a post whose title and text both ask)."""
+    item, sentence = f"{idea}-item{n}", f"{idea}-s{n}-title"
+    con.execute(
+        "INSERT INTO core.suggestions VALUES (?, ?, ?, 'th2', 'en', 0.9, 'please add')",
+        [sentence, item, f"{idea}, please."],
+    )
+    con.execute(
+        "INSERT INTO core.mentions VALUES (?, ?, ?, 'src', 'reddit', ?, ?, "
+        "'https://x.example/p', 'en', 0.9)",
+        [sentence, idea, item, author, NEWEST],
+    )
+
+
+def test_an_item_that_asks_twice_is_no_repeat(con):
+    first = _mention(con, "a", 1, "ana")
+    _second_sentence(con, "a", 1, "ana")  # the same post: its title and its text
+    _mention(con, "a", 2, "ben")
+    _idea(con, "a", first, 3)
+    row = _top(con)["a"]
+    assert (row["count_mentions"], row["count_items"], row["count_distinct_authors"]) == (3, 2, 2)
+    assert row["score_repeats"] == 0.0
+    _mention(con, "a", 3, "ana")  # ana again, in another item: that is a repeat
+    assert _top(con)["a"]["score_repeats"] == 0.5
+
+
 def _spiky_ideas(con):
     """'hot': 1 mention three weeks back, then 4 in the last 3 days; 'steady': 2 a week for
     five weeks; 'quiet': 2 mentions this week (under the 3-mention floor)."""

@@ -98,7 +98,8 @@ recency AS (
 parts AS (
     SELECT s.*, coalesce(e.total_engagement, 0) AS total_engagement,
            1.0 * s.count_distinct_authors AS score_authors,
-           0.5 * (s.count_mentions - s.count_distinct_authors) AS score_repeats,
+           -- an item that asks twice (a title and its text) repeats nothing
+           0.5 * (s.count_items - s.count_distinct_authors) AS score_repeats,
            0.5 * (s.count_channels - 1) AS score_channels,
            0.25 * ln(1 + greatest(coalesce(e.total_engagement, 0), 0)) AS score_engagement,
            coalesce(r.mention_weight, 0) AS score_recency

@@ -483,35 +483,47 @@ def _print_grouping_status(con, settings) -> None:
 
 
 def _print_detection_status(con, settings) -> None:
-    """The detector the config describes, and how many items another one decided."""
+    """Each source's detector as the config describes it (its ``explicit_only`` and
+    ``mine_titles`` make it its own), and how many items another detector decided."""
     import duckdb
 
-    from transforms.detector import detector_id
+    from transforms.detector import detector_of_source
     from transforms.enrich import stale_items
     from transforms.settings import EnrichSettings
 
     s = EnrichSettings.from_settings(settings)
     try:
-        stale = len(stale_items(con, s))
+        stale_ids = [row[0] for row in stale_items(con, s)]
     except duckdb.Error:  # a snapshot published before detector ids existed
-        stale = None
+        stale_ids = None
     later = (
         "unknown until the next enrich"
-        if stale is None
-        else f"{stale} items decided by another detector"
-        + (" (the next enrich decides them again)" if stale else "")
+        if stale_ids is None
+        else f"{len(stale_ids)} items decided by another detector"
+        + (" (the next enrich decides them again)" if stale_ids else "")
     )
-    print(f"suggestion detector (config): {detector_id(s)}; {later}")
+    print(f"suggestion detectors (config): one per source, below; {later}")
     shares = con.execute(
         """
+        WITH stale AS (SELECT unnest(?::VARCHAR[]) AS item_id)
         SELECT r.source_name, count(*), count(*) FILTER (WHERE c.is_suggestion),
-               printf('%.1f', 100.0 * count(*) FILTER (WHERE c.is_suggestion) / count(*))
+               printf('%.1f', 100.0 * count(*) FILTER (WHERE c.is_suggestion) / count(*)),
+               count(DISTINCT r.item_id) FILTER (WHERE r.item_id IN (SELECT item_id FROM stale))
         FROM core.sentences c JOIN raw.items r USING (item_id)
         GROUP BY r.source_name ORDER BY r.source_name
-        """
+        """,
+        [stale_ids or []],
     ).fetchall()
     if shares:
-        print_table(["source", "sentences", "suggestions", "suggestions_%"], shares)
+        detector_of = detector_of_source(s)
+        rows = [
+            (name, detector_of(name), n, found, share, "?" if stale_ids is None else redecide)
+            for name, n, found, share, redecide in shares
+        ]
+        print_table(
+            ["source", "detector", "sentences", "suggestions", "suggestions_%", "to_decide_again"],
+            rows,
+        )
         print(
             "  a share far above what a channel really holds is false positives: measure it with\n"
             "  `ideas eval suggestions --prevalence`, or set explicit_only on an ideas board"
@@ -799,7 +811,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "status",
-        help="sources, last loads, errors, row counts, suggestion detector, grouping key and space",
+        help="sources, last loads, errors, row counts, each source's suggestion detector, "
+        "grouping key and space",
     )
     p.add_argument("--live", action="store_true", help=LIVE_HELP)
     p.set_defaults(func=cmd_status)

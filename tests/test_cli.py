@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+import yaml
 
 from idea_harvester.cli import main
 from idea_harvester.config import load_settings
@@ -63,9 +64,9 @@ def test_status_lists_sources_and_counts(loaded, capsys):
     assert "grouping key (config): bundled:use-e5-small+request-focus" in out
     assert "0 items decided by another detector" in out
     # The share of each source's sentences counted as suggestions, from the warehouse.
-    after = out[out.index("suggestions_%") :]
-    [share] = [line.split() for line in after.splitlines() if line.startswith("forum ")]
-    sentences, suggestions, percent = int(share[1]), int(share[2]), float(share[3])
+    share = _source_row(out, "forum")
+    sentences, suggestions = int(share["sentences"]), int(share["suggestions"])
+    percent = float(share["suggestions_%"])
     assert 0 < suggestions < sentences and percent == round(100 * suggestions / sentences, 1)
 
 
@@ -74,8 +75,33 @@ def test_status_shows_items_a_new_threshold_will_decide_again(loaded, capsys):
     loaded.write_text(text + "\ndetection:\n  classifier_threshold: 0.9\n")
     assert main(["--config", str(loaded), "status"]) == 0
     out = capsys.readouterr().out
-    [line] = [x for x in out.splitlines() if x.startswith("suggestion detector (config)")]
+    [line] = [x for x in out.splitlines() if x.startswith("suggestion detectors (config)")]
     assert "8 items decided by another detector (the next enrich decides them again)" in line
+    assert _source_row(out, "forum")["to_decide_again"] == "8"
+
+
+def _source_row(out: str, source: str) -> dict[str, str]:
+    """The row of ``source`` in status's table of detectors, by column name."""
+    lines = out[out.index("source  ", out.index("suggestion detectors")) :].splitlines()
+    [row] = [line.split() for line in lines if line.startswith(f"{source} ")]
+    return dict(zip(lines[0].split(), row, strict=True))
+
+
+def test_status_shows_each_sources_own_detector(loaded, capsys):
+    from transforms.detector import detector_id
+    from transforms.settings import EnrichSettings
+
+    assert main(["--config", str(loaded), "status"]) == 0
+    plain = _source_row(capsys.readouterr().out, "forum")
+    config = yaml.safe_load(loaded.read_text())
+    config["sources"][0]["mine_titles"] = True
+    loaded.write_text(yaml.safe_dump(config))
+    assert main(["--config", str(loaded), "status"]) == 0
+    titled = _source_row(capsys.readouterr().out, "forum")
+    s = EnrichSettings.from_settings(load_settings(loaded))
+    assert plain["detector"] == detector_id(s) != titled["detector"]
+    assert titled["detector"] == detector_id(s, titles=True)
+    assert plain["to_decide_again"] == "0" and titled["to_decide_again"] == "8"
 
 
 def test_a_missing_config_is_a_clear_error(tmp_path, capsys):

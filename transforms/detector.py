@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
@@ -26,7 +27,7 @@ from transforms.classifier import load_classifier
 if TYPE_CHECKING:
     from transforms.settings import EnrichSettings
 
-__all__ = ["DETECTION_MODULES", "detector_id"]
+__all__ = ["DETECTION_MODULES", "detector_id", "detector_of_source"]
 
 #: Modules whose code decides what a sentence is; an edit to any of them re-decides.
 DETECTION_MODULES = (
@@ -73,3 +74,13 @@ def detector_id(s: EnrichSettings, explicit: bool = False, titles: bool = False)
         "titles": titles,
     }
     return hashlib.sha1(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def detector_of_source(s: EnrichSettings) -> Callable[[str], str]:
+    """The detector id of an item of each source (its ``explicit_only`` and ``mine_titles``)."""
+    ids = {
+        (explicit, titles): detector_id(s, explicit, titles)
+        for explicit in (False, True)
+        for titles in (False, True)
+    }
+    return lambda source: ids[source in s.explicit_sources, source in s.title_sources]

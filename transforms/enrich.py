@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from transforms import embeddings, grouping, idea_store
 from transforms.classifier import load_classifier
-from transforms.detector import detector_id
+from transforms.detector import detector_of_source
 from transforms.representatives import refresh_representatives, repair_representatives
 from transforms.sentences import TEAM_CUE, Embed, segment_items
 from transforms.settings import EnrichSettings
@@ -84,16 +84,6 @@ _ITEM_COLUMNS_SQL = (
     f"r.item_id, r.content_html, r.content_hash, {_AUTHOR_KEY_SQL}, r.source_name, "
     f"CASE WHEN {_OWN_TITLE_SQL} THEN r.title END"
 )
-
-
-def _detector_of_source(s: EnrichSettings) -> Callable[[str], str]:
-    """The detector id of an item of each source (its ``explicit_only`` and ``mine_titles``)."""
-    ids = {
-        (explicit, titles): detector_id(s, explicit, titles)
-        for explicit in (False, True)
-        for titles in (False, True)
-    }
-    return lambda source: ids[source in s.explicit_sources, source in s.title_sources]
 
 
 def _cached_embedder(
@@ -326,7 +316,7 @@ def _decide_items(
     )
     _honour_labels(con, rows)
     source_of = {item[0]: item[4] for item in items}
-    detector_of = _detector_of_source(s)
+    detector_of = detector_of_source(s)
     for row in rows:
         row["detector_id"] = detector_of(source_of[row["item_id"]])
     return rows
@@ -393,7 +383,7 @@ def stale_items(con: duckdb.DuckDBPyConnection, s: EnrichSettings) -> list[tuple
     sources = [
         row[0] for row in con.execute("SELECT DISTINCT source_name FROM raw.items").fetchall()
     ]
-    detector_of = _detector_of_source(s)
+    detector_of = detector_of_source(s)
     return con.execute(
         """
         WITH expected AS (

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from transforms.labels import idea_label, points_back, request_core, request_focus_text
+from transforms.labels import (
+    idea_label,
+    label_of,
+    points_back,
+    request_core,
+    request_focus_text,
+)
 
 
 @pytest.mark.parametrize(
@@ -76,6 +82,52 @@ from transforms.labels import idea_label, points_back, request_core, request_foc
 )
 def test_the_request_wording_is_cut(text, label):
     assert idea_label(text) == label
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        # The request after the sentence it refers back to names it better than that one.
+        (
+            "Is there a public API I've missed? If not, feature request: a REST API with "
+            "personal access tokens, plus webhooks.",
+            "REST API with personal access tokens",
+        ),
+        # A longer lead-in before request wording, praise before "but", "I wish there was",
+        # a closing "please".
+        (
+            "Avec toutes les fuites de données dont on entend parler, j’aimerais un chiffrement "
+            "de bout en bout.",
+            "Chiffrement de bout en bout",
+        ),
+        (
+            "The clipper is great, but what goes in must be able to come out.",
+            "What goes in must be able to come…",
+        ),
+        ("Super appli, mais il manque une vue semaine.", "Vue semaine"),
+        ("I wish there was end-to-end encryption.", "End-to-end encryption"),
+        ("Nested tags, please!", "Nested tags"),
+        ("Une vue semaine svp", "Vue semaine"),
+    ],
+)
+def test_labels_find_the_request_inside_the_sentence(text, label):
+    assert idea_label(text) == label
+
+
+@pytest.mark.parametrize(
+    ("text", "names_request"),
+    [
+        ("Please add an outline view.", True),
+        ("Nested tags, please!", True),
+        ("Please add " + " ".join(f"word{n}" for n in range(20)) + ".", False),  # cut short
+        ("The app has no outline view.", False),  # no request wording was cut
+        ("Could you add it to the Windows app too?", False),  # points back
+        ("Please add it!", False),  # nothing left but the cue
+        ("Is there a public API? If not, please add a REST API.", True),
+    ],
+)
+def test_a_label_names_the_request_when_it_is_whole_and_stands_alone(text, names_request):
+    assert label_of(text)[1] is names_request
 
 
 def test_long_labels_are_cut_to_a_few_words():

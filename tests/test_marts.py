@@ -42,7 +42,8 @@ def _mention(con, idea, n, author, channel="rss", age_days=0.0, engagement=0):
 
 def _idea(con, idea, founder, members):
     con.execute(
-        "INSERT INTO core.ideas VALUES (?, 'm', ?, ?, [1.0, 0.0], ?, NULL, NULL)",
+        "INSERT INTO core.ideas (idea_id, model_id, founding_sentence_id, "
+        "representative_sentence_id, centroid, count_members) VALUES (?, 'm', ?, ?, [1.0, 0.0], ?)",
         [idea, founder, founder, members],
     )
 

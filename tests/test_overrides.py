@@ -492,3 +492,52 @@ def test_a_far_less_typical_member_does_not_replace_one_that_points_back(tmp_pat
         assert len(set(ideas_of(con).values())) == 1
         # b1 is 0.14 less typical than b2 (margin 0.1): the most typical member stays
         assert _label(con, idea_id_for("b1")) == "It should sync over the home network too"
+
+
+LONG = "I keep losing my place in long documents and want to jump between headings quickly."
+
+
+def test_a_member_whose_label_names_the_request_names_the_idea_if_nearly_as_typical(tmp_path):
+    with connect(tmp_path / "w.duckdb") as con:
+        add(con, "c1", "Please add an outline view.", vec(1, 0.2, 0), 0)
+        add(con, "c2", LONG, vec(1, 0, 0), 1)  # the centre, but its label is cut short
+        add(con, "c3", "Headings I can jump between.", vec(1, -0.2, 0), 2)
+        enrich._group_new_suggestions(con, enrich_settings())
+        assert len(set(ideas_of(con).values())) == 1
+        # c1 is 0.02 less typical than c2, whose label ("I keep losing my place in long
+        # documents…") does not name what is asked; c3's does not either (no request wording).
+        assert _label(con, idea_id_for("c1")) == "Outline view"
+
+
+def test_a_far_less_typical_member_does_not_name_the_idea_for_a_better_label(tmp_path):
+    with connect(tmp_path / "w.duckdb") as con:
+        add(con, "d1", "Please add an outline view.", vec(1, 0.5, 0), 0)
+        add(con, "d2", LONG, vec(1, 0, 0), 1)
+        add(con, "d3", "Headings I can jump between.", vec(1, -0.5, 0), 2)
+        loose = dataclasses.replace(enrich_settings(), idea_similarity=0.5)
+        enrich._group_new_suggestions(con, loose)
+        assert len(set(ideas_of(con).values())) == 1
+        # d1 is 0.1 less typical than d2: more than the 0.05 a label that names the request
+        # is worth
+        assert _label(con, idea_id_for("d1")).startswith("I keep losing my place")
+
+
+def test_ideas_labelled_by_other_labelling_code_are_labelled_again(con):
+    from transforms.representatives import labeller_id, repair_representatives
+
+    dark, csv = idea_id_for("s1"), idea_id_for("s2")
+    assert con.execute("SELECT DISTINCT labeller_id FROM core.ideas").fetchall() == [
+        (labeller_id(),)
+    ]
+    # As an upgrade finds them: one idea labelled by this code, one by an older version.
+    con.execute("UPDATE core.ideas SET label = 'kept as is' WHERE idea_id = ?", [dark])
+    con.execute(
+        "UPDATE core.ideas SET label = 'old label', labeller_id = 'older' WHERE idea_id = ?",
+        [csv],
+    )
+    assert repair_representatives(con, enrich_settings()) == 1
+    assert _label(con, dark) == "kept as is"
+    assert _label(con, csv) == "Export to CSV"
+    assert con.execute(
+        "SELECT labeller_id FROM core.ideas WHERE idea_id = ?", [csv]
+    ).fetchone() == (labeller_id(),)

@@ -27,7 +27,7 @@ from transforms.classifier import load_classifier
 if TYPE_CHECKING:
     from transforms.settings import EnrichSettings
 
-__all__ = ["DETECTION_MODULES", "detector_id", "detector_of_source"]
+__all__ = ["DETECTION_MODULES", "code_hash", "detector_id", "detector_of_source"]
 
 #: Modules whose code decides what a sentence is; an edit to any of them re-decides.
 DETECTION_MODULES = (
@@ -40,16 +40,21 @@ DETECTION_MODULES = (
 )
 
 
-@lru_cache(maxsize=1)
-def _code_hash() -> str:
+@lru_cache(maxsize=4)
+def code_hash(modules: tuple[str, ...]) -> str:
+    """A hash of the source code of ``modules`` (importable names): an edit changes it."""
     h = hashlib.sha1()
-    for name in DETECTION_MODULES:
+    for name in modules:
         spec = find_spec(name)
         if spec is None or spec.origin is None:  # pragma: no cover - our own modules
-            raise RuntimeError(f"cannot find the detection module {name}")
+            raise RuntimeError(f"cannot find the module {name}")
         h.update(name.encode())
         h.update(Path(spec.origin).read_bytes())
     return h.hexdigest()
+
+
+def _code_hash() -> str:
+    return code_hash(DETECTION_MODULES)
 
 
 def _weights_hash(classifier: str | None) -> str:

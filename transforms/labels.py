@@ -141,20 +141,70 @@ _OPENER = re.compile(
 )
 
 
-def idea_label(text: str, max_words: int = 8) -> str:
-    """The key phrase of a suggestion; falls back to the text's first words."""
-    label, _ = _strip_request(text)
+#: A longer lead-in than ``_LEAD_IN``'s, dropped from labels only when request wording follows
+#: ("Avec toutes les fuites de données dont on entend parler, j'aimerais que ..."); the request
+#: focus used for grouping keeps its own rule, so that stored vectors stay valid.
+_LABEL_LEAD_IN = re.compile(r"^[^,;:.!?]{1,80},\s+(?=\S)")
+#: The opening of a request that refers back ("If not, feature request: a REST API").
+_IF_NOT = re.compile(r"^(?:if not|if so|otherwise|sinon|si non)\s*[,:]?\s+", re.IGNORECASE)
+#: Praise before the request: "The clipper is great, but what goes in must come out", "Super
+#: appli, mais il manque ...".
+_PRAISE_BUT = re.compile(
+    r"^[^,;:.!?]{0,60}\b(?:great|good|nice|awesome|fine|perfect|solid|love|like|génial|géniale"
+    r"|bien|super|top|parfait|parfaite|excellent|excellente)\b[^,;:.!?]{0,20},?\s+(?:but|mais)"
+    r"\s+(?=(?:\S+\s+){2}\S)",
+    re.IGNORECASE,
+)
+#: A request said by a closing "please": "Nested tags, please!", "Une vue semaine svp".
+_TRAILING_PLEASE = re.compile(
+    r"[\s,]+(?:please|pls|plz|s" + _APOS + r"il (?:vous|te) pla[iî]t|svp)\W*$",
+    re.IGNORECASE,
+)
+#: What "I wish" leaves before the object: "I wish there was end-to-end encryption".
+_THERE_WAS = re.compile(r"^there\s+(?:was|were|would\s+be|could\s+be)\s+", re.IGNORECASE)
+
+
+def _sentence_label(sentence: str, max_words: int) -> tuple[str, bool]:
+    """The key phrase of one sentence, and whether it names what is asked on its own."""
+    text = _PRAISE_BUT.sub("", _IF_NOT.sub("", " ".join(sentence.split()), count=1), count=1)
+    lead_in = _LABEL_LEAD_IN.match(text)
+    if lead_in and not _CUE.match(text) and _CUE.match(text[lead_in.end() :]):
+        text = text[lead_in.end() :]
+    label, asked = _strip_request(text)
+    if not asked and (unpleased := _TRAILING_PLEASE.sub("", label, count=1)) != label:
+        label, asked = _ARTICLE.sub("", unpleased, count=1), True
     opener = _OPENER.match(label)
     if opener:
-        label, _ = _strip_request(label[opener.end() :])
+        label, again = _strip_request(label[opener.end() :])
+        asked = asked or again
+    if asked:
+        label = _ARTICLE.sub("", _THERE_WAS.sub("", label, count=1), count=1)
     cut = _CLAUSE_END.search(label)
     if cut and cut.start() > 0:
         label = label[: cut.start()]
     words = label.split()
     if len(words) < 2:  # nothing meaningful left: keep the original words
-        words = " ".join(text.split()).rstrip(".!?…").split()
+        words, asked = " ".join(sentence.split()).rstrip(".!?…").split(), False
     short = " ".join(words[:max_words]) + ("…" if len(words) > max_words else "")
-    return short[:1].upper() + short[1:]
+    short = short[:1].upper() + short[1:]
+    return short, asked and len(words) <= max_words and not points_back(short)
+
+
+def label_of(text: str, max_words: int = 8) -> tuple[str, bool]:
+    """The key phrase of a suggestion, and whether it *names the request*: request wording was
+    cut from it, it is whole (at most ``max_words`` words) and it does not point back. A
+    suggestion that carries the sentence before it ("Is there a public API? If not, feature
+    request: a REST API ...") is labelled by its first sentence that names the request, else
+    by its first sentence."""
+    labels = [_sentence_label(s, max_words) for s in split_sentences(text)]
+    if not labels:
+        return _sentence_label(text, max_words)
+    return next((found for found in labels if found[1]), labels[0])
+
+
+def idea_label(text: str, max_words: int = 8) -> str:
+    """The key phrase of a suggestion (``label_of``); falls back to the text's first words."""
+    return label_of(text, max_words)[0]
 
 
 #: A label that opens with a pronoun pointing back to an earlier sentence, or holds an

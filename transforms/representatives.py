@@ -7,13 +7,29 @@ import numpy as np
 import pyarrow as pa
 
 from transforms import grouping, idea_store
-from transforms.labels import idea_label, points_back
+from transforms.detector import code_hash
+from transforms.labels import label_of, points_back
 from transforms.settings import EnrichSettings
 from warehouse.db import arrow_view
 
 #: A representative may be this much less typical (average cosine to the idea's members, in
 #: the grouping space) than the most typical member when its label stands on its own.
 REPRESENTATIVE_MARGIN = 0.1
+#: What a member's typicality loses when its label does not name the request (keyed by
+#: whether the label points back): a label that names it ("Dark mode") may be 0.05 less
+#: typical than one that does not ("Every release I check the web app for…"), and 0.1 less
+#: typical than one that points back ("It should sync too").
+LABEL_PENALTY = {False: 0.05, True: REPRESENTATIVE_MARGIN}
+#: The most typical members whose labels are cut, at most, per idea.
+LABEL_CANDIDATES = 64
+#: Modules whose code chooses representatives and cuts labels: an edit relabels every idea
+#: (``core.ideas.labeller_id``), as a new detector decides stored items again.
+LABEL_MODULES = ("transforms.labels", "transforms.representatives")
+
+
+def labeller_id() -> str:
+    """The id of this code's way of choosing representatives and labels (16 hex characters)."""
+    return code_hash(LABEL_MODULES)[:16]
 
 
 def refresh_representatives(
@@ -21,10 +37,13 @@ def refresh_representatives(
 ) -> None:
     """The representative of an idea is its most typical member: the closest to the idea's
     centre in the grouping space (``space``, where the idea's centroid was just recomputed),
-    i.e. the highest average cosine to the other members. A member whose label only points
-    back ("S'ils étaient transcrits ...", "It should sync too") gives way to one at most
-    ``REPRESENTATIVE_MARGIN`` less typical whose label stands on its own. The idea's label is
-    cut from the representative."""
+    i.e. the highest average cosine to the other members, unless a member nearly as typical
+    has a better label (``labels.label_of``): one that names the request (request wording
+    cut, whole, standing alone) is preferred to one up to ``LABEL_PENALTY[False]`` more
+    typical whose label does not ("Dark mode" over "Every release I check the web app
+    for…"), and one that stands alone to one up to ``REPRESENTATIVE_MARGIN`` more typical
+    whose label points back ("S'ils étaient transcrits ...", "It should sync too"). The
+    idea's label is cut from the representative."""
     if not idea_ids:
         return
     members = con.execute(
@@ -62,22 +81,19 @@ def refresh_representatives(
             centre = centre_vectors[centre_row[owner[a]]]
             typical[a:b] = (projected[a - start : b - start] * centre).sum(axis=1)
 
-    def labelled(row: int) -> tuple[str, str]:  # labels are cut only for candidates
-        return sentence_ids[row], idea_label(str(texts[row]))
-
     chosen: dict[str, tuple[str, str]] = {}
     for a, b in idea_store.idea_runs(owner, 0, len(owner)):
         rows = sorted(range(a, b), key=lambda r: (-typical[r], sentence_ids[r]))  # most typical
-        idea_id = owner[a]
-        chosen[idea_id] = labelled(rows[0])
-        if points_back(chosen[idea_id][1]):  # one nearly as typical that stands alone
-            floor = typical[rows[0]] - REPRESENTATIVE_MARGIN
-            for r in rows[1:]:
-                if typical[r] < floor:
-                    break
-                if not points_back((candidate := labelled(r))[1]):
-                    chosen[idea_id] = candidate
-                    break
+        floor = typical[rows[0]] - REPRESENTATIVE_MARGIN
+        best, best_score = None, -np.inf
+        for r in rows[:LABEL_CANDIDATES]:
+            if typical[r] < floor:
+                break
+            label, names_request = label_of(str(texts[r]))
+            penalty = 0.0 if names_request else LABEL_PENALTY[points_back(label)]
+            if typical[r] - penalty > best_score:
+                best, best_score = (sentence_ids[r], label), typical[r] - penalty
+        chosen[owner[a]] = best
     table = pa.table(
         {
             "idea_id": list(chosen),
@@ -87,27 +103,32 @@ def refresh_representatives(
     )
     with arrow_view(con, "_representatives", table):
         con.execute(
-            "UPDATE core.ideas SET representative_sentence_id = r.sentence_id, label = r.label "
-            "FROM _representatives r WHERE core.ideas.idea_id = r.idea_id"
+            "UPDATE core.ideas SET representative_sentence_id = r.sentence_id, label = r.label, "
+            "labeller_id = ? FROM _representatives r WHERE core.ideas.idea_id = r.idea_id",
+            [labeller_id()],
         )
 
 
 def repair_representatives(con: duckdb.DuckDBPyConnection, s: EnrichSettings) -> int:
     """Ideas whose representative is no longer one of their mentions (its item was edited, or
     the detector withdrew it) get a new one from the members left, so that they keep a quote
-    and a label of their own (the marts join on it). Returns how many were repaired."""
-    lost = {
+    and a label of their own (the marts join on it); ideas labelled by another version of the
+    labelling code (an upgrade) are labelled again. Returns how many ideas were refreshed."""
+    stale = {
         row[0]
         for row in con.execute(
             """
             SELECT i.idea_id FROM core.ideas i
-            WHERE i.count_members > 0 AND NOT EXISTS (
-                SELECT 1 FROM core.mentions m
-                WHERE m.idea_id = i.idea_id AND m.sentence_id = i.representative_sentence_id)
-            """
+            WHERE i.count_members > 0 AND (
+                i.labeller_id IS DISTINCT FROM ? OR NOT EXISTS (
+                    SELECT 1 FROM core.mentions m
+                    WHERE m.idea_id = i.idea_id
+                      AND m.sentence_id = i.representative_sentence_id))
+            """,
+            [labeller_id()],
         ).fetchall()
     }
-    if lost:
+    if stale:
         space = idea_store.active_space(con, s.model_id, idea_store.defaults(s.grouping))
-        refresh_representatives(con, lost, space)
-    return len(lost)
+        refresh_representatives(con, stale, space)
+    return len(stale)

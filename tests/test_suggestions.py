@@ -43,9 +43,16 @@ EN_POSITIVES = [
     "You should really ship a Linux version.",
     "Could the editor get a word counter?",
     "Still no tablet version in this release :(",
+    # asking when a feature comes, like "À quand ... ?"
+    "Security: when is 2FA coming?",
+    "When will we get custom watch faces?",
+    "Any news on the Linux app?",
 ]
 
 EN_NEGATIVES = [
+    "When will this be fixed?",  # a fix, not a feature
+    "When is the next release?",
+    "When does the app sync with the watch?",
     "The app crashes every time I open the camera.",
     "Error 503 when I try to log in.",
     "How do I export my data to CSV?",

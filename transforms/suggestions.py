@@ -444,6 +444,18 @@ _EN_RULES: tuple[_Rule, ...] = (
         r"|export|import|api|setting|view|widget|client|theme)\b",
         0.5,
     ),
+    _rule(
+        # Asking when a feature comes, like French "À quand ... ?": "Security: when is 2FA
+        # coming?", "When will we get custom watch faces?", "Any news on the Linux app?". Not
+        # "When will this be fixed?" (a fix, not a feature) nor "When is the next release?".
+        "when is it coming",
+        r"(?:^|[:,;] |\b(?:so|and|but|also|then) )(?:when (?:is|are|will|would|do|does|can"
+        r"|could|shall) (?:we|i|you|u|they|it|there|the|this|that|these|[\w-]+)\b[^?.!]{0,60}?"
+        r"\b(?:coming|come|arrive|arriving|available|added|add|adding|released|get|getting"
+        r"|have|support|supported|ready|implemented|implement|include|included)\b"
+        r"|(?:any|an) (?:news|eta|timeline) (?:on|about|for|regarding)\b)",
+        0.6,
+    ),
 )
 
 _EN_NEGATIVE: tuple[_Rule, ...] = (

@@ -185,6 +185,16 @@ def load_counts(con: duckdb.DuckDBPyConnection, have: set[str], run_at: datetime
     )
 
 
+def _has_column(con: duckdb.DuckDBPyConnection, mart: str, column: str) -> bool:
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM duckdb_columns() WHERE database_name = current_database() "
+            "AND schema_name = 'marts' AND table_name = ? AND column_name = ?",
+            [mart, column],
+        ).fetchone()[0]
+    )
+
+
 def _columns(con: duckdb.DuckDBPyConnection) -> list[Column]:
     rows = con.execute(
         "SELECT column_name, coalesce(comment, '') FROM duckdb_columns() "
@@ -244,8 +254,15 @@ def load_site_data(con: duckdb.DuckDBPyConnection, run_at: datetime) -> SiteData
         ]
         data.spike_column = spiky[0] if spiky else None
     if "marts.idea_mentions_daily" in have:
+        # Items mentioning the idea (an item that asks twice counts once), as the marts count
+        # spikes; a warehouse from before that column counts suggestions.
+        counted = (
+            "coalesce(count_items, count_mentions)"
+            if _has_column(con, "idea_mentions_daily", "count_items")
+            else "count_mentions"
+        )
         rows = con.execute(
-            "SELECT idea_id, mention_date, channel, language, count_mentions "
+            f"SELECT idea_id, mention_date, channel, language, {counted} "
             "FROM marts.idea_mentions_daily WHERE mention_date IS NOT NULL "
             "ORDER BY mention_date, idea_id, channel, language"
         ).fetchall()

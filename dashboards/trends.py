@@ -16,7 +16,8 @@ from datetime import date, timedelta
 class SpikeRule:
     """An idea spikes when its mentions in the last ``window_days`` (to ``as_of``) reach
     ``min_mentions`` and ``ratio`` times its average per window over the
-    ``baseline_weeks`` before (an average under 1 counts as 1)."""
+    ``baseline_weeks`` before (an average under 1 counts as 1). The daily counts are items
+    mentioning the idea (``marts.idea_mentions_daily.count_items``), as in the marts."""
 
     window_days: int = 7
     baseline_weeks: int = 4

@@ -91,7 +91,14 @@ def fill_marts(
         con,
         "marts.idea_mentions_daily",
         [
-            {"idea_id": i, "mention_date": d, "channel": c, "language": lang, "count_mentions": n}
+            {
+                "idea_id": i,
+                "mention_date": d,
+                "channel": c,
+                "language": lang,
+                "count_mentions": n,
+                "count_items": n,  # one item per mention here
+            }
             for (i, d, c, lang), n in sorted(daily.items())
         ],
     )

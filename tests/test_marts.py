@@ -91,15 +91,15 @@ def test_distinct_authors_weigh_more_than_repeats(con):
     assert top["crowd"]["idea_rank"] < top["loud"]["idea_rank"]
 
 
-def _second_sentence(con, idea, n, author):
+def _second_sentence(con, idea, n, author, part="title"):
     """Another suggestion of item ``n`` of ``idea`` (a post whose title and text both ask)."""
-    item, sentence = f"{idea}-item{n}", f"{idea}-s{n}-title"
+    item, sentence = f"{idea}-item{n}", f"{idea}-s{n}-{part}"
     con.execute(
         "INSERT INTO core.suggestions VALUES (?, ?, ?, 'th2', 'en', 0.9, 'please add')",
         [sentence, item, f"{idea}, please."],
     )
     con.execute(
-        "INSERT INTO core.mentions VALUES (?, ?, ?, 'src', 'reddit', ?, ?, "
+        "INSERT INTO core.mentions VALUES (?, ?, ?, 'src', 'rss', ?, ?, "
         "'https://x.example/p', 'en', 0.9)",
         [sentence, idea, item, author, NEWEST],
     )
@@ -174,3 +174,32 @@ def test_marts_spikes_agree_with_the_dashboards_rule(con):
             top[idea]["is_spiking"],
         ), idea
         assert t.growth == pytest.approx(top[idea]["spike_growth"], abs=1e-3)
+
+
+def test_one_post_that_asks_three_times_is_no_spike(con):
+    post = _mention(con, "loud", 1, "ana")
+    _second_sentence(con, "loud", 1, "ana")
+    _second_sentence(con, "loud", 1, "ana", part="again")
+    _idea(con, "loud", post, 3)
+    row = _top(con)["loud"]
+    assert row["count_mentions"] == 3
+    assert row["count_mentions_window"] == 1 and row["is_spiking"] is False
+    daily = con.execute(
+        "SELECT count_mentions, count_items FROM marts.idea_mentions_daily WHERE idea_id = 'loud'"
+    ).fetchall()
+    assert daily == [(3, 1)]
+
+
+def test_the_dashboards_trends_count_items_as_the_marts_do(con):
+    from dashboards.data import load_site_data
+
+    post = _mention(con, "loud", 1, "ana")
+    _second_sentence(con, "loud", 1, "ana")
+    _idea(con, "loud", post, 2)
+    _top(con)
+    [row] = load_site_data(con, NEWEST).daily
+    assert (row.idea_id, row.count) == ("loud", 1)
+    # A warehouse from before count_items: its trends count suggestions.
+    con.execute("ALTER TABLE marts.idea_mentions_daily DROP COLUMN count_items")
+    [row] = load_site_data(con, NEWEST).daily
+    assert row.count == 2

@@ -25,7 +25,8 @@ JOIN raw.items r ON r.item_id = m.item_id
 
 _DAILY = """
 INSERT INTO marts.idea_mentions_daily
-SELECT idea_id, CAST(timezone('UTC', mentioned_at) AS DATE), channel, language, count(*)
+SELECT idea_id, CAST(timezone('UTC', mentioned_at) AS DATE), channel, language, count(*),
+       count(DISTINCT item_id)
 FROM core.mentions
 WHERE mentioned_at IS NOT NULL
 GROUP BY ALL
@@ -36,7 +37,8 @@ GROUP BY ALL
 class SpikeWindow:
     """An idea spikes when its mentions in the ``window_days`` up to ``as_of`` reach
     ``min_mentions`` and ``ratio`` times its average per window over the ``baseline_weeks``
-    before (an average under 1 counts as 1). The same rule as ``dashboards.trends``."""
+    before (an average under 1 counts as 1). Mentions are counted as items (posts,
+    comments): an item that asks twice counts once. The same rule as ``dashboards.trends``."""
 
     window_days: int = 7
     baseline_weeks: int = 4
@@ -53,9 +55,10 @@ WITH as_of AS (
 ),
 spikes AS (
     SELECT m.idea_id,
-           count(*) FILTER (WHERE d.day > a.day - ?::INTEGER AND d.day <= a.day)
+           -- items, not sentences: one post that asks three times is no spike
+           count(DISTINCT m.item_id) FILTER (WHERE d.day > a.day - ?::INTEGER AND d.day <= a.day)
                AS count_mentions_window,
-           count(*) FILTER (WHERE d.day <= a.day - ?::INTEGER
+           count(DISTINCT m.item_id) FILTER (WHERE d.day <= a.day - ?::INTEGER
                               AND d.day > a.day - ?::INTEGER - 7 * ?::INTEGER)
                * ?::DOUBLE / (7 * ?::INTEGER) AS count_mentions_baseline,
            any_value(a.day) AS spike_as_of

@@ -7,6 +7,7 @@ current folder. Relative paths in the file are resolved against the file's own f
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -244,6 +245,17 @@ class GroupingSettings(_Strict):
     #: by at most this much. On a corpus made of a few big ideas, the top principal
     #: directions are those ideas themselves, and removing them scatters every idea.
     refit_max_separation_loss: float = Field(default=0.1, ge=0, le=1)
+    #: Quote and label each idea in this language ("en", "fr") when one of its members in it
+    #: is nearly as typical as the most typical one (within 0.1); null = any language.
+    #: Changing it labels every idea again at the next enrich.
+    label_language: str | None = None
+
+    @field_validator("label_language")
+    @classmethod
+    def _language_code(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[a-z]{2}", value):
+            raise ValueError(f'{value!r} is not a two-letter language code such as "en" or "fr"')
+        return value
 
 
 class DashboardSettings(_Strict):

@@ -56,7 +56,12 @@ def _idea(con: duckdb.DuckDBPyConnection, idea_id: str, role: str) -> tuple[str,
     )
 
 
-def _refresh(con: duckdb.DuckDBPyConnection, model_id: str, idea_ids: set[str]) -> None:
+def _refresh(
+    con: duckdb.DuckDBPyConnection,
+    model_id: str,
+    idea_ids: set[str],
+    label_language: str | None = None,
+) -> None:
     from transforms.representatives import refresh_representatives
 
     space = idea_store.stored_space(con, model_id) or grouping.GroupingSpace()
@@ -66,7 +71,7 @@ def _refresh(con: duckdb.DuckDBPyConnection, model_id: str, idea_ids: set[str]) 
         "WHERE m.idea_id = core.ideas.idea_id) WHERE idea_id IN (SELECT unnest(?::VARCHAR[]))",
         [sorted(idea_ids)],
     )
-    refresh_representatives(con, idea_ids, space)
+    refresh_representatives(con, idea_ids, space, label_language)
 
 
 def _pair(a: str, b: str) -> tuple[str, str]:
@@ -103,8 +108,10 @@ def merge_ideas(
     note: str | None,
     reason: str = "analyst",
     at: datetime | None = None,
+    label_language: str | None = None,
 ) -> dict[str, Any]:
-    """Merge idea ``from_id`` into ``into_id`` (which keeps its id)."""
+    """Merge idea ``from_id`` into ``into_id`` (which keeps its id); ``label_language`` as
+    ``grouping.label_language``."""
     if from_id == into_id:
         raise OverrideError(f"cannot merge idea {from_id} into itself")
     model_from, _ = _idea(con, from_id, "merged")
@@ -152,7 +159,7 @@ def merge_ideas(
     )
     con.execute("DELETE FROM core.ideas WHERE idea_id = ?", [from_id])
     con.execute("DELETE FROM core.idea_centroids WHERE idea_id = ?", [from_id])
-    _refresh(con, model_into, {into_id})
+    _refresh(con, model_into, {into_id}, label_language)
     return {"merged": from_id, "into": into_id, "mentions_moved": moved}
 
 
@@ -163,8 +170,10 @@ def move_mention(
     by: str | None,
     note: str | None,
     at: datetime | None = None,
+    label_language: str | None = None,
 ) -> dict[str, Any]:
-    """Move one mention to idea ``to_idea_id``, or (None) out to a new idea of its own."""
+    """Move one mention to idea ``to_idea_id``, or (None) out to a new idea of its own;
+    ``label_language`` as ``grouping.label_language``."""
     row = con.execute(
         "SELECT m.idea_id, i.model_id FROM core.mentions m JOIN core.ideas i USING (idea_id) "
         "WHERE m.sentence_id = ?",
@@ -214,7 +223,7 @@ def move_mention(
             at,
         ],
     )
-    _refresh(con, model_id, {from_id, to_idea_id})
+    _refresh(con, model_id, {from_id, to_idea_id}, label_language)
     return {"moved": sentence_id, "from": from_id, "to": to_idea_id}
 
 
@@ -270,6 +279,7 @@ def reconsolidate(
             note=f"{gs.linkage} linkage similarity {m.similarity:.3f}",
             reason="reconsolidation",
             at=at,
+            label_language=gs.label_language,
         )
     progress(f"reconsolidated {len(index.ideas)} ideas: {len(merges)} merged into older ones")
     return {

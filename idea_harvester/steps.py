@@ -155,6 +155,8 @@ def apply_override(settings: Settings, ctx: RunContext, action: str, **kwargs: A
         "move": overrides.move_mention,
         "keep_apart": overrides.keep_apart,
     }[action]
+    if action in ("merge", "move"):  # these choose new representatives and labels
+        kwargs["label_language"] = settings.grouping.label_language
     with _step_transaction(settings, ctx, f"override:{action}") as (con, counts):
         counts.update(run(con, **kwargs, at=ctx.run_at))
     return counts

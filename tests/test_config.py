@@ -39,6 +39,10 @@ def test_relative_paths_resolve_against_the_config_folder(tmp_path):
         ),
         ("warehouse: w\nlanding: l\nsourcs: []\n", "sourcs: Extra inputs are not permitted"),
         (
+            "warehouse: w\nlanding: l\ngrouping: {label_language: English}\n",
+            "grouping.label_language: Value error, 'English' is not a two-letter language code",
+        ),
+        (
             "warehouse: w\nlanding: l\nsources:\n  - {name: a, channel: rss, url: x}\n"
             "  - {name: a, channel: rss, url: y}\n",
             "repeated: a",

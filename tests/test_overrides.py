@@ -60,7 +60,7 @@ def enrich_settings(**kw) -> EnrichSettings:
     )
 
 
-def add(con, sid: str, text: str, vector: list[float], hours: int) -> None:
+def add(con, sid: str, text: str, vector: list[float], hours: int, language: str = "en") -> None:
     item = "i_" + sid
     at = T0 + timedelta(hours=hours)
     con.execute(
@@ -71,8 +71,8 @@ def add(con, sid: str, text: str, vector: list[float], hours: int) -> None:
     )
     con.execute(
         "INSERT INTO core.suggestions (sentence_id, item_id, suggestion_text, text_hash, "
-        "language, suggestion_score, suggestion_cue) VALUES (?, ?, ?, ?, 'en', 0.9, 'cue')",
-        [sid, item, text, "th_" + text],
+        "language, suggestion_score, suggestion_cue) VALUES (?, ?, ?, ?, ?, 0.9, 'cue')",
+        [sid, item, text, "th_" + text, language],
     )
     con.execute(
         "INSERT OR IGNORE INTO core.embeddings VALUES (?, ?, ?)", ["th_" + text, MODEL, vector]
@@ -541,3 +541,35 @@ def test_ideas_labelled_by_other_labelling_code_are_labelled_again(con):
     assert con.execute(
         "SELECT labeller_id FROM core.ideas WHERE idea_id = ?", [csv]
     ).fetchone() == (labeller_id(),)
+
+
+def test_a_label_language_names_ideas_in_it_when_a_member_in_it_is_nearly_as_typical(tmp_path):
+    from transforms.representatives import labeller_id, repair_representatives
+
+    with connect(tmp_path / "w.duckdb") as con:
+        add(con, "e1", "Please add an outline view.", vec(1, 0, 0), 0)  # the centre
+        add(con, "e2", "Ajoutez un plan du document.", vec(1, 0.2, 0), 1, language="fr")
+        add(con, "e3", "A document outline, please.", vec(1, -0.2, 0), 2)
+        enrich._group_new_suggestions(con, enrich_settings())
+        idea = idea_id_for("e1")
+        assert _label(con, idea) == "Outline view"
+        # The setting changes the labeller's id: the next enrich's repair labels it again.
+        french = enrich_settings(label_language="fr")
+        assert labeller_id("fr") != labeller_id()
+        assert repair_representatives(con, french) == 1
+        assert _label(con, idea) == "Plan du document"
+        assert repair_representatives(con, french) == 0
+        # A language none of the members is in changes nothing but the id.
+        assert repair_representatives(con, enrich_settings(label_language="de")) == 1
+        assert _label(con, idea) == "Outline view"
+
+
+def test_an_analysts_merge_labels_the_survivor_in_the_configured_language(con):
+    dark = idea_id_for("s1")
+    add(con, "s5", "Un thème sombre, s'il vous plaît.", vec(0.95, 0, 0, 0.31), 4, language="fr")
+    enrich._group_new_suggestions(con, enrich_settings())
+    assert ideas_of(con)["s5"] == dark and _label(con, dark) == "Dark mode"
+    overrides.move_mention(con, "s5", None, by="ana", note=None)  # now an idea of its own
+    assert ideas_of(con)["s5"] != dark
+    overrides.merge_ideas(con, ideas_of(con)["s5"], dark, by="ana", note=None, label_language="fr")
+    assert _label(con, dark) == "Thème sombre"  # 0.016 less typical than "Dark mode"

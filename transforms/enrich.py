@@ -20,7 +20,11 @@ import pyarrow as pa
 from transforms import embeddings, grouping, idea_store
 from transforms.classifier import load_classifier
 from transforms.detector import detector_of_source
-from transforms.representatives import refresh_representatives, repair_representatives
+from transforms.representatives import (
+    label_language,
+    refresh_representatives,
+    repair_representatives,
+)
 from transforms.sentences import TEAM_CUE, Embed, segment_items
 from transforms.settings import EnrichSettings
 from transforms.suggestions import refers_back
@@ -609,7 +613,7 @@ def _group_new_suggestions(con: duckdb.DuckDBPyConnection, s: EnrichSettings) ->
             [s.model_id],
         )
     idea_store.recompute_centroids(con, s.model_id, space, touched)
-    refresh_representatives(con, touched, space)
+    refresh_representatives(con, touched, space, label_language(s))
     return len(new), sum(a.is_new_idea for a in assignments)
 
 
@@ -644,7 +648,7 @@ def adopt_ideas_of_other_models(con: duckdb.DuckDBPyConnection, s: EnrichSetting
     con.execute("UPDATE core.ideas SET model_id = ? WHERE model_id <> ?", [s.model_id, s.model_id])
     space = idea_store.active_space(con, s.model_id, idea_store.defaults(s.grouping))
     idea_store.recompute_centroids(con, s.model_id, space, idea_ids)
-    refresh_representatives(con, idea_ids, space)
+    refresh_representatives(con, idea_ids, space, label_language(s))
     listed = ", ".join(f"{len(ids)} from {model}" for model, ids in moved)
     log.warning(
         "grouping key changed to %s: %s ideas (%s) now live in its space, with the same "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import duckdb
 import numpy as np
 import pyarrow as pa
@@ -12,14 +14,17 @@ from transforms.labels import label_of, points_back
 from transforms.settings import EnrichSettings
 from warehouse.db import arrow_view
 
-#: A representative may be this much less typical (average cosine to the idea's members, in
-#: the grouping space) than the most typical member when its label stands on its own.
+#: How much less typical (average cosine to the idea's members, in the grouping space) than
+#: the most typical member a representative may be: ``LABEL_MARGIN`` for a better label,
+#: ``REPRESENTATIVE_MARGIN`` when the most typical member's label points back ("It should
+#: sync too"). Beyond that, members of a broad idea may be about something else.
+LABEL_MARGIN = 0.05
 REPRESENTATIVE_MARGIN = 0.1
 #: What a member's typicality loses when its label does not name the request (keyed by
-#: whether the label points back): a label that names it ("Dark mode") may be 0.05 less
-#: typical than one that does not ("Every release I check the web app for…"), and 0.1 less
-#: typical than one that points back ("It should sync too").
-LABEL_PENALTY = {False: 0.05, True: REPRESENTATIVE_MARGIN}
+#: whether the label points back), and when ``grouping.label_language`` is set and the member
+#: is in another language.
+LABEL_PENALTY = {False: LABEL_MARGIN, True: REPRESENTATIVE_MARGIN}
+LANGUAGE_PENALTY = LABEL_MARGIN
 #: The most typical members whose labels are cut, at most, per idea.
 LABEL_CANDIDATES = 64
 #: Modules whose code chooses representatives and cuts labels: an edit relabels every idea
@@ -27,28 +32,40 @@ LABEL_CANDIDATES = 64
 LABEL_MODULES = ("transforms.labels", "transforms.representatives")
 
 
-def labeller_id() -> str:
-    """The id of this code's way of choosing representatives and labels (16 hex characters)."""
-    return code_hash(LABEL_MODULES)[:16]
+def labeller_id(label_language: str | None = None) -> str:
+    """The id of this code's way of choosing representatives and labels, with the preferred
+    label language (16 hex characters): a change of either labels every idea again."""
+    return hashlib.sha1(f"{code_hash(LABEL_MODULES)}|{label_language or ''}".encode()).hexdigest()[
+        :16
+    ]
+
+
+def label_language(s: EnrichSettings) -> str | None:
+    """The configured ``grouping.label_language`` (None: any language)."""
+    return idea_store.defaults(s.grouping).label_language
 
 
 def refresh_representatives(
-    con: duckdb.DuckDBPyConnection, idea_ids: set[str], space: grouping.GroupingSpace
+    con: duckdb.DuckDBPyConnection,
+    idea_ids: set[str],
+    space: grouping.GroupingSpace,
+    label_language: str | None = None,
 ) -> None:
     """The representative of an idea is its most typical member: the closest to the idea's
     centre in the grouping space (``space``, where the idea's centroid was just recomputed),
     i.e. the highest average cosine to the other members, unless a member nearly as typical
-    has a better label (``labels.label_of``): one that names the request (request wording
-    cut, whole, standing alone) is preferred to one up to ``LABEL_PENALTY[False]`` more
-    typical whose label does not ("Dark mode" over "Every release I check the web app
-    for…"), and one that stands alone to one up to ``REPRESENTATIVE_MARGIN`` more typical
-    whose label points back ("S'ils étaient transcrits ...", "It should sync too"). The
-    idea's label is cut from the representative."""
+    (``LABEL_MARGIN``) has a better label (``labels.label_of``). A label that names the
+    request (request wording cut, whole, standing alone) is preferred to one that does not
+    ("Dark mode" over "Every release I check the web app for…"), and any label to one that
+    points back ("S'ils étaient transcrits ...", "It should sync too"; then the margin is
+    ``REPRESENTATIVE_MARGIN``). With a ``label_language``, a member in another language
+    pays ``LANGUAGE_PENALTY``. The idea's label is cut from the representative."""
     if not idea_ids:
         return
     members = con.execute(
         """
-        SELECT m.idea_id, m.sentence_id, g.suggestion_text, g.text_hash, i.model_id
+        SELECT m.idea_id, m.sentence_id, g.suggestion_text, g.text_hash, i.model_id,
+               g.language
         FROM core.mentions m
         JOIN core.ideas i USING (idea_id)
         JOIN core.suggestions g USING (sentence_id)
@@ -73,6 +90,7 @@ def refresh_representatives(
     sentence_ids = members["sentence_id"].tolist()
     texts = members["suggestion_text"]
     hashes = members["text_hash"].tolist()
+    languages = members["language"].tolist()
     centre_vectors = idea_store.vector_rows(centres["grouping_centroid"])
     typical = np.empty(len(owner), dtype=np.float32)
     for start, end in idea_store.idea_chunks(owner):
@@ -84,13 +102,17 @@ def refresh_representatives(
     chosen: dict[str, tuple[str, str]] = {}
     for a, b in idea_store.idea_runs(owner, 0, len(owner)):
         rows = sorted(range(a, b), key=lambda r: (-typical[r], sentence_ids[r]))  # most typical
-        floor = typical[rows[0]] - REPRESENTATIVE_MARGIN
+        labels = {rows[0]: label_of(str(texts[rows[0]]))}  # cut only while needed
+        margin = REPRESENTATIVE_MARGIN if points_back(labels[rows[0]][0]) else LABEL_MARGIN
+        floor = typical[rows[0]] - margin
         best, best_score = None, -np.inf
         for r in rows[:LABEL_CANDIDATES]:
             if typical[r] < floor:
                 break
-            label, names_request = label_of(str(texts[r]))
+            label, names_request = labels.get(r) or label_of(str(texts[r]))
             penalty = 0.0 if names_request else LABEL_PENALTY[points_back(label)]
+            if label_language and languages[r] != label_language:
+                penalty += LANGUAGE_PENALTY
             if typical[r] - penalty > best_score:
                 best, best_score = (sentence_ids[r], label), typical[r] - penalty
         chosen[owner[a]] = best
@@ -105,7 +127,7 @@ def refresh_representatives(
         con.execute(
             "UPDATE core.ideas SET representative_sentence_id = r.sentence_id, label = r.label, "
             "labeller_id = ? FROM _representatives r WHERE core.ideas.idea_id = r.idea_id",
-            [labeller_id()],
+            [labeller_id(label_language)],
         )
 
 
@@ -125,10 +147,10 @@ def repair_representatives(con: duckdb.DuckDBPyConnection, s: EnrichSettings) ->
                     WHERE m.idea_id = i.idea_id
                       AND m.sentence_id = i.representative_sentence_id))
             """,
-            [labeller_id()],
+            [labeller_id(label_language(s))],
         ).fetchall()
     }
     if stale:
         space = idea_store.active_space(con, s.model_id, idea_store.defaults(s.grouping))
-        refresh_representatives(con, stale, space)
+        refresh_representatives(con, stale, space, label_language(s))
     return len(stale)

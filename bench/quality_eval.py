@@ -18,6 +18,11 @@ far fewer, and there every false-positive rate point costs precision.
 STS-B is measured on dev (the target) and on train, a second check of how the similarity
 figures carry to other pairs (train is never used for our weights).
 
+Two rows read real Reddit posts (PRAW's recorded API responses in ../shared/data/reddit-api:
+r/AskReddit, r/funny, r/IAmA, the front page), none of them about a product: every
+suggestion found there is counted a false positive, so their false-positive rate is what a
+Reddit source's chatter costs (an upper bound: a few are suggestions to someone else).
+
 One row shows what a user's own labels buy: a classifier retrained with `ideas
 train-classifier` on SemEval A's *train* file (forum sentences like the A trial set's) and
 evaluated on the A trial set. Those weights live in the temporary folder only: SemEval's
@@ -102,6 +107,13 @@ def prepare(data: Path, out: Path) -> dict[str, tuple[str, Path]]:
             "grouping",
             _write(out / f"clusters-{app}.csv", ["text", "cluster"], rows),
         )
+    titles, comments = reddit_texts(data / "reddit-api" / "responses")
+    for name, texts in (("Reddit post titles", titles), ("Reddit comments", comments)):
+        slug = name.lower().replace(" ", "-")
+        files[f"{name} (no product; all false)"] = (
+            "suggestions",
+            _write(out / f"{slug}.csv", ["text", "label"], [[t, 0] for t in texts]),
+        )
     sts = data / "stsb-en-fr"
     # The target is on dev; train (5,749 pairs, never used for our weights) is a second check
     # of how the figures carry to other pairs of the same kind.
@@ -119,6 +131,30 @@ def prepare(data: Path, out: Path) -> dict[str, tuple[str, Path]]:
                 _write(out / f"{slug}.csv", ["text1", "text2", "score"], [r[:3] for r in rows]),
             )
     return files
+
+
+def reddit_texts(responses: Path) -> tuple[list[str], list[str]]:
+    """The distinct post titles and comment bodies (not deleted) of the recorded responses."""
+    titles: dict[str, str] = {}
+    comments: dict[str, str] = {}
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            data = node.get("data")
+            if node.get("kind") == "t3" and isinstance(data, dict):
+                titles[data["id"]] = data["title"]
+            elif node.get("kind") == "t1" and isinstance(data, dict) and "body" in data:
+                if data["body"] not in ("[deleted]", "[removed]"):
+                    comments[data["id"]] = data["body"]
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for path in sorted(responses.glob("*.json")):
+        walk(json.loads(path.read_text(encoding="utf-8")))
+    return list(titles.values()), list(comments.values())
 
 
 def _with_classifier(settings: Settings, classifier: str | None) -> Settings:
@@ -226,7 +262,7 @@ def main() -> None:
                 run[kind](path, settings),
                 f"ideas eval {kind} --data <{path.name}> --json{at}",
             )
-            if kind == "suggestions" and name.startswith("SemEval"):
+            if kind == "suggestions" and name.startswith(("SemEval", "Reddit")):
                 show(
                     f"{name} (explicit_only)",
                     eval_suggestions(path, settings, explicit=True, prevalence=PREVALENCE),

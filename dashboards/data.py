@@ -44,9 +44,12 @@ class Column:
 
     @property
     def title(self) -> str:
-        """Human name: ``score_authors`` -> ``Authors`` for score parts."""
-        bare = self.name.removeprefix("score_") if self.name != "score_" else self.name
-        return bare.replace("_", " ").strip().capitalize() or self.name
+        """Human name: ``score_authors`` -> ``+Authors`` for score parts (what adds up to
+        the score, told apart from the counts beside it: "Authors", "Engagement")."""
+        if self.name.startswith("score_") and self.name != "score_":
+            bare = self.name.removeprefix("score_").replace("_", " ").strip()
+            return f"+{bare.capitalize()}" if bare else self.name
+        return self.name.replace("_", " ").strip().capitalize() or self.name
 
 
 @dataclass(frozen=True)

@@ -342,11 +342,11 @@ def test_score_parts_appear_as_columns(tmp_path: Path) -> None:
     data = _data((tmp_path / "site" / "ideas.html").read_text(encoding="utf-8"), "ideas-data")
     columns = [c for c in data["columns"] if c["key"].startswith("p.")]
     labels = [c["label"] for c in columns]
-    assert labels == ["Authors", "Repeats", "Channels", "Engagement", "Recency"]
+    assert labels == ["+Authors", "+Repeats", "+Channels", "+Engagement", "+Recency"]
     assert columns[0]["title"] == "Points for distinct authors."
     assert data["rows"][0]["p"] == parts
     idea = (tmp_path / "site" / "idea" / "idea-a.html").read_text(encoding="utf-8")
-    assert "<dt>Authors</dt><dd>2.5</dd>" in idea and "<dt>Recency</dt><dd>0.25</dd>" in idea
+    assert "<dt>+Authors</dt><dd>2.5</dd>" in idea and "<dt>+Recency</dt><dd>0.25</dd>" in idea
 
 
 def test_emerging_ideas_spike_against_their_own_baseline(site: Path) -> None:

@@ -46,7 +46,8 @@ def _facts(ctx: SiteContext, idea: Idea) -> str:
                 f"Last {window} days",
                 f"{t.recent} (usual {t.baseline:g}, ×{t.growth:g})"
                 + (" · spiking" if idea.idea_id in ctx.spiking else ""),
-                f"Mentions in the {window} days to {ctx.as_of} against the weeks before",
+                f"Posts and comments mentioning it in the {window} days to {ctx.as_of}, "
+                "against the weeks before",
             )
         )
     items += [

@@ -14,6 +14,17 @@ from typing import Any
 
 import duckdb
 
+#: The marts' spike columns: an idea page shows them as one fact ("Last 7 days: 4 (usual
+#: 1.75, ×2.29) · spiking"), not one by one.
+SPIKE_COLUMNS = frozenset(
+    {
+        "count_mentions_window",
+        "count_mentions_baseline",
+        "spike_growth",
+        "is_spiking",
+        "spike_as_of",
+    }
+)
 KNOWN_COLUMNS = frozenset(
     {
         "idea_rank",
@@ -250,7 +261,11 @@ def load_site_data(con: duckdb.DuckDBPyConnection, run_at: datetime) -> SiteData
         data.score_parts = [c for c in extras if c.name.startswith("score_")]
         sample = data.ideas[0].extras if data.ideas else {}
         data.extra_columns = [
-            c for c in extras if not c.name.startswith("score_") and _is_scalar(sample.get(c.name))
+            c
+            for c in extras
+            if not c.name.startswith("score_")
+            and c.name not in SPIKE_COLUMNS
+            and _is_scalar(sample.get(c.name))
         ]
         spiky = [
             c.name for c in extras if "spik" in c.name and isinstance(sample.get(c.name), bool)

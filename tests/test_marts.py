@@ -203,3 +203,16 @@ def test_the_dashboards_trends_count_items_as_the_marts_do(con):
     con.execute("ALTER TABLE marts.idea_mentions_daily DROP COLUMN count_items")
     [row] = load_site_data(con, NEWEST).daily
     assert row.count == 2
+
+
+def test_an_idea_page_shows_the_spike_columns_as_one_fact(con, tmp_path):
+    from dashboards.context import idea_href
+    from dashboards.site import build_site
+
+    _spiky_ideas(con)
+    _top(con)
+    build_site(con, tmp_path / "site", run_at=NEWEST)
+    page = (tmp_path / "site" / idea_href("hot")).read_text(encoding="utf-8")
+    assert "<dt>Last 7 days</dt><dd>4 (usual 0.25, ×4) · spiking</dd>" in page
+    for column in ("Count mentions window", "Spike growth", "Is spiking", "Spike as of"):
+        assert f"<dt>{column}</dt>" not in page

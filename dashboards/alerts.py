@@ -123,8 +123,8 @@ def detect(con: duckdb.DuckDBPyConnection, top_n: int, rule: SpikeRule | None) -
     for idea_id, rank, label, recent, baseline, growth, as_of in spiking:
         week = iso_week(as_of)
         text = (
-            f"Spiking: “{_short(label)}” (#{rank}) has {recent} mentions in the "
-            f"{rule.window_days} days to {as_of}, ×{growth:g} its usual {baseline:g}."
+            f"Spiking: “{_short(label)}” (#{rank}) is mentioned in {recent} posts and comments "
+            f"in the {rule.window_days} days to {as_of}, ×{growth:g} its usual {baseline:g}."
         )
         found.append(
             Alert(alert_id("spike", idea_id, week), "spike", idea_id, week, label, rank, text)

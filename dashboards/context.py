@@ -48,7 +48,10 @@ class SiteContext:
     run_at: datetime
     options: Options
     exports: list[ExportFile] = field(default_factory=list)
+    #: Mentions per idea and day (charts), and posts and comments (spikes: an item that asks
+    #: twice counts once, as in the marts).
     totals: dict[str, dict[date, int]] = field(default_factory=dict)
+    item_totals: dict[str, dict[date, int]] = field(default_factory=dict)
     trends: dict[str, Trend] = field(default_factory=dict)
     emerging: list[Trend] = field(default_factory=list)
     spiking: frozenset[str] = frozenset()
@@ -79,7 +82,8 @@ class SiteContext:
                 by_idea[row.idea_id].append(row)
         ctx.daily_by_idea = dict(by_idea)
         ctx.totals = daily_totals((r.idea_id, r.day, r.count) for r in data.daily)
-        ranked = {k: v for k, v in ctx.totals.items() if k in ctx.ideas_by_id}
+        ctx.item_totals = daily_totals((r.idea_id, r.day, r.items) for r in data.daily)
+        ranked = {k: v for k, v in ctx.item_totals.items() if k in ctx.ideas_by_id}
         ctx.trends = {i: trend(i, c, ctx.as_of, options.rule) for i, c in ranked.items()}
         flags = None
         if data.spike_column:

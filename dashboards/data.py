@@ -112,13 +112,15 @@ class Mention:
 
 @dataclass(frozen=True)
 class DailyRow:
-    """One row of ``marts.idea_mentions_daily``."""
+    """One row of ``marts.idea_mentions_daily``: ``count`` mentions (suggestions) from
+    ``items`` posts and comments (an item that asks twice is one)."""
 
     idea_id: str
     day: date
     channel: str
     language: str
     count: int
+    items: int
 
 
 @dataclass(frozen=True)
@@ -272,20 +274,21 @@ def load_site_data(con: duckdb.DuckDBPyConnection, run_at: datetime) -> SiteData
         ]
         data.spike_column = spiky[0] if spiky else None
     if "marts.idea_mentions_daily" in have:
-        # Items mentioning the idea (an item that asks twice counts once), as the marts count
-        # spikes; a warehouse from before that column counts suggestions.
-        counted = (
+        # Spikes count items (an item that asks twice counts once), as the marts do; a
+        # warehouse from before that column counts suggestions there too.
+        items = (
             "coalesce(count_items, count_mentions)"
             if _has_column(con, "idea_mentions_daily", "count_items")
             else "count_mentions"
         )
         rows = con.execute(
-            f"SELECT idea_id, mention_date, channel, language, {counted} "
+            f"SELECT idea_id, mention_date, channel, language, count_mentions, {items} "
             "FROM marts.idea_mentions_daily WHERE mention_date IS NOT NULL "
             "ORDER BY mention_date, idea_id, channel, language"
         ).fetchall()
         data.daily = [
-            DailyRow(str(i), d, str(c), str(lang), int(n or 0)) for i, d, c, lang, n in rows
+            DailyRow(str(i), d, str(c), str(lang), int(n or 0), int(k or 0))
+            for i, d, c, lang, n, k in rows
         ]
     if "meta.alerts" in have:
         rows = con.execute(

@@ -161,7 +161,8 @@ def test_each_new_alert_is_posted_once_across_runs(tmp_path: Path, receiver: Rec
         assert REPEAT_NOTE not in message["text"]
     spike = receiver.messages[-1]["text"]
     assert spike.startswith("Spiking: “Offline mode &lt;script&gt;")  # Slack-escaped
-    assert "has 5 mentions in the 7 days to " in spike and "×5 its usual 0" in spike
+    assert "is mentioned in 5 posts and comments in the 7 days to " in spike
+    assert "×5 its usual 0" in spike
     assert "<https://ideas.example/dash/idea/c.html|Open in the dashboard>" in spike
     assert "<script>" not in json.dumps(receiver.messages)
 

@@ -190,19 +190,25 @@ def test_one_post_that_asks_three_times_is_no_spike(con):
     assert daily == [(3, 1)]
 
 
-def test_the_dashboards_trends_count_items_as_the_marts_do(con):
+def test_the_dashboards_spikes_count_items_as_the_marts_do(con, tmp_path):
+    from dashboards.context import idea_href
     from dashboards.data import load_site_data
+    from dashboards.site import build_site
 
     post = _mention(con, "loud", 1, "ana")
     _second_sentence(con, "loud", 1, "ana")
     _idea(con, "loud", post, 2)
     _top(con)
     [row] = load_site_data(con, NEWEST).daily
-    assert (row.idea_id, row.count) == ("loud", 1)
-    # A warehouse from before count_items: its trends count suggestions.
+    assert (row.idea_id, row.count, row.items) == ("loud", 2, 1)  # charts, spikes
+    build_site(con, tmp_path / "site", run_at=NEWEST)
+    page = (tmp_path / "site" / idea_href("loud")).read_text(encoding="utf-8")
+    assert "<dt>Mentions</dt><dd>2</dd>" in page
+    assert "<dt>Posts and comments, last 7 days</dt><dd>1 (usual 0, ×1)</dd>" in page
+    # A warehouse from before count_items: its spikes count suggestions.
     con.execute("ALTER TABLE marts.idea_mentions_daily DROP COLUMN count_items")
     [row] = load_site_data(con, NEWEST).daily
-    assert row.count == 2
+    assert (row.count, row.items) == (2, 2)
 
 
 def test_an_idea_page_shows_the_spike_columns_as_one_fact(con, tmp_path):
@@ -213,6 +219,6 @@ def test_an_idea_page_shows_the_spike_columns_as_one_fact(con, tmp_path):
     _top(con)
     build_site(con, tmp_path / "site", run_at=NEWEST)
     page = (tmp_path / "site" / idea_href("hot")).read_text(encoding="utf-8")
-    assert "<dt>Last 7 days</dt><dd>4 (usual 0.25, ×4) · spiking</dd>" in page
+    assert "<dt>Posts and comments, last 7 days</dt><dd>4 (usual 0.25, ×4) · spiking</dd>" in page
     for column in ("Count mentions window", "Spike growth", "Is spiking", "Spike as of"):
         assert f"<dt>{column}</dt>" not in page

@@ -18,7 +18,8 @@ def _explain(ctx: SiteContext) -> str:
         f"the column <code>{esc(ctx.data.spike_column)}</code> of the marts flags them"
         if ctx.data.spike_column
         else (
-            f"their mentions from {start} to {ctx.as_of} reach {rule.min_mentions} and "
+            f"the posts and comments mentioning them from {start} to {ctx.as_of} reach "
+            f"{rule.min_mentions} and "
             f"{rule.ratio:g} times their average per {rule.window_days} days over the "
             f"{rule.baseline_weeks} weeks before (an average under 1 counts as 1)"
         )
@@ -58,7 +59,7 @@ def render(ctx: SiteContext) -> str:
         body = (
             _explain(ctx) + '<div class="table-wrap"><table class="grid"><thead><tr>'
             '<th class="num">Rank</th><th>Idea</th>'
-            f'<th class="num">Last {rule.window_days} days</th>'
+            f'<th class="num">Posts and comments, last {rule.window_days} days</th>'
             f'<th class="num">Usual per {rule.window_days} days</th>'
             '<th class="num">Growth</th><th class="num">All mentions</th>'
             f"<th>Channels</th><th>Languages</th><th>Weekly trend ({weeks} weeks)</th>"

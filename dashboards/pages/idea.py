@@ -43,7 +43,7 @@ def _facts(ctx: SiteContext, idea: Idea) -> str:
         window = ctx.options.rule.window_days
         items.append(
             (
-                f"Last {window} days",
+                f"Posts and comments, last {window} days",
                 f"{t.recent} (usual {t.baseline:g}, ×{t.growth:g})"
                 + (" · spiking" if idea.idea_id in ctx.spiking else ""),
                 f"Posts and comments mentioning it in the {window} days to {ctx.as_of}, "

@@ -51,7 +51,7 @@ def _emerging_list(ctx: SiteContext) -> str:
     if shown:
         items = "".join(
             f"<li>{idea_link(ctx.ideas_by_id[t.idea_id])} "
-            f'<span class="muted">{t.recent} mentions in {rule.window_days} days, '
+            f'<span class="muted">{t.recent} posts and comments in {rule.window_days} days, '
             f"×{t.growth:.1f} its usual rate</span></li>"
             for t in shown
         )

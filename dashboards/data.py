@@ -14,8 +14,8 @@ from typing import Any
 
 import duckdb
 
-#: The marts' spike columns: an idea page shows them as one fact ("Last 7 days: 4 (usual
-#: 1.75, ×2.29) · spiking"), not one by one.
+#: The marts' spike columns: an idea page shows them as one fact ("Posts and comments, last
+#: 7 days: 4 (usual 1.75, ×2.29) · spiking"), not one by one.
 SPIKE_COLUMNS = frozenset(
     {
         "count_mentions_window",
@@ -201,21 +201,12 @@ def load_counts(con: duckdb.DuckDBPyConnection, have: set[str], run_at: datetime
     )
 
 
-def _has_column(con: duckdb.DuckDBPyConnection, mart: str, column: str) -> bool:
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM duckdb_columns() WHERE database_name = current_database() "
-            "AND schema_name = 'marts' AND table_name = ? AND column_name = ?",
-            [mart, column],
-        ).fetchone()[0]
-    )
-
-
-def _columns(con: duckdb.DuckDBPyConnection) -> list[Column]:
+def _columns(con: duckdb.DuckDBPyConnection, mart: str = "top_ideas") -> list[Column]:
     rows = con.execute(
         "SELECT column_name, coalesce(comment, '') FROM duckdb_columns() "
         "WHERE database_name = current_database() AND schema_name = 'marts' "
-        "AND table_name = 'top_ideas' ORDER BY column_index"
+        "AND table_name = ? ORDER BY column_index",
+        [mart],
     ).fetchall()
     return [Column(str(name), str(comment)) for name, comment in rows]
 
@@ -278,7 +269,7 @@ def load_site_data(con: duckdb.DuckDBPyConnection, run_at: datetime) -> SiteData
         # warehouse from before that column counts suggestions there too.
         items = (
             "coalesce(count_items, count_mentions)"
-            if _has_column(con, "idea_mentions_daily", "count_items")
+            if any(c.name == "count_items" for c in _columns(con, "idea_mentions_daily"))
             else "count_mentions"
         )
         rows = con.execute(

@@ -246,7 +246,7 @@ class GroupingSettings(_Strict):
     #: directions are those ideas themselves, and removing them scatters every idea.
     refit_max_separation_loss: float = Field(default=0.1, ge=0, le=1)
     #: Quote and label each idea in this language ("en", "fr") when one of its members in it
-    #: is nearly as typical as the most typical one (within 0.1); null = any language.
+    #: is nearly as typical as the most typical one (within 0.05); null = any language.
     #: Changing it labels every idea again at the next enrich.
     label_language: str | None = None
 

@@ -470,56 +470,78 @@ def _label(con, idea_id: str) -> str:
     return con.execute("SELECT label FROM core.ideas WHERE idea_id = ?", [idea_id]).fetchone()[0]
 
 
-def test_the_most_typical_member_names_the_idea_unless_its_label_points_back(tmp_path):
+def _label_of_one_idea(tmp_path, members, similarity: float | None = None) -> str:
+    """Group ``members`` ((sentence id, text, vector), oldest first) into one idea and return
+    its label."""
+    settings = enrich_settings()
+    if similarity is not None:
+        settings = dataclasses.replace(settings, idea_similarity=similarity)
     with connect(tmp_path / "w.duckdb") as con:
-        add(con, "a1", "Sync notes over my home network.", vec(1, 0.2, 0), 0)
-        add(con, "a2", "It should sync over the home network too.", vec(1, 0, 0), 1)  # centre
-        add(con, "a3", "Local network sync for my notes.", vec(1, -0.2, 0), 2)
-        enrich._group_new_suggestions(con, enrich_settings())
+        for hours, (sid, text, vector) in enumerate(members):
+            add(con, sid, text, vector, hours)
+        enrich._group_new_suggestions(con, settings)
         assert len(set(ideas_of(con).values())) == 1
-        # a2 is the most typical, but "It should sync ..." points back: a1, as typical
-        # within the margin (and the older of the two), names the idea.
-        assert _label(con, idea_id_for("a1")) == "Sync notes over my home network"
+        return _label(con, idea_id_for(members[0][0]))
+
+
+def test_the_most_typical_member_names_the_idea_unless_its_label_points_back(tmp_path):
+    label = _label_of_one_idea(
+        tmp_path,
+        [
+            ("a1", "Sync notes over my home network.", vec(1, 0.2, 0)),
+            ("a2", "It should sync over the home network too.", vec(1, 0, 0)),  # centre
+            ("a3", "Local network sync for my notes.", vec(1, -0.2, 0)),
+        ],
+    )
+    # a2 is the most typical, but "It should sync ..." points back: a1, as typical within
+    # the margin (and the older of the two), names the idea.
+    assert label == "Sync notes over my home network"
 
 
 def test_a_far_less_typical_member_does_not_replace_one_that_points_back(tmp_path):
-    with connect(tmp_path / "w.duckdb") as con:
-        add(con, "b1", "Sync notes over my home network.", vec(1, 1.2, 0), 0)
-        add(con, "b2", "It should sync over the home network too.", vec(1, 0.1, 0), 1)
-        add(con, "b3", "It would sync on the local network.", vec(1, -0.1, 0), 2)
-        loose = dataclasses.replace(enrich_settings(), idea_similarity=0.5)
-        enrich._group_new_suggestions(con, loose)
-        assert len(set(ideas_of(con).values())) == 1
-        # b1 is 0.14 less typical than b2 (margin 0.1): the most typical member stays
-        assert _label(con, idea_id_for("b1")) == "It should sync over the home network too"
+    label = _label_of_one_idea(
+        tmp_path,
+        [
+            ("b1", "Sync notes over my home network.", vec(1, 1.2, 0)),
+            ("b2", "It should sync over the home network too.", vec(1, 0.1, 0)),
+            ("b3", "It would sync on the local network.", vec(1, -0.1, 0)),
+        ],
+        similarity=0.5,
+    )
+    # b1 is 0.14 less typical than b2 (margin 0.1): the most typical member stays
+    assert label == "It should sync over the home network too"
 
 
 LONG = "I keep losing my place in long documents and want to jump between headings quickly."
 
 
 def test_a_member_whose_label_names_the_request_names_the_idea_if_nearly_as_typical(tmp_path):
-    with connect(tmp_path / "w.duckdb") as con:
-        add(con, "c1", "Please add an outline view.", vec(1, 0.2, 0), 0)
-        add(con, "c2", LONG, vec(1, 0, 0), 1)  # the centre, but its label is cut short
-        add(con, "c3", "Headings I can jump between.", vec(1, -0.2, 0), 2)
-        enrich._group_new_suggestions(con, enrich_settings())
-        assert len(set(ideas_of(con).values())) == 1
-        # c1 is 0.02 less typical than c2, whose label ("I keep losing my place in long
-        # documents…") does not name what is asked; c3's does not either (no request wording).
-        assert _label(con, idea_id_for("c1")) == "Outline view"
+    label = _label_of_one_idea(
+        tmp_path,
+        [
+            ("c1", "Please add an outline view.", vec(1, 0.2, 0)),
+            ("c2", LONG, vec(1, 0, 0)),  # the centre, but its label is cut short
+            ("c3", "Headings I can jump between.", vec(1, -0.2, 0)),
+        ],
+    )
+    # c1 is 0.02 less typical than c2, whose label ("I keep losing my place in long
+    # documents…") does not name what is asked; c3's does not either (no request wording).
+    assert label == "Outline view"
 
 
 def test_a_far_less_typical_member_does_not_name_the_idea_for_a_better_label(tmp_path):
-    with connect(tmp_path / "w.duckdb") as con:
-        add(con, "d1", "Please add an outline view.", vec(1, 0.5, 0), 0)
-        add(con, "d2", LONG, vec(1, 0, 0), 1)
-        add(con, "d3", "Headings I can jump between.", vec(1, -0.5, 0), 2)
-        loose = dataclasses.replace(enrich_settings(), idea_similarity=0.5)
-        enrich._group_new_suggestions(con, loose)
-        assert len(set(ideas_of(con).values())) == 1
-        # d1 is 0.1 less typical than d2: more than the 0.05 a label that names the request
-        # is worth
-        assert _label(con, idea_id_for("d1")).startswith("I keep losing my place")
+    label = _label_of_one_idea(
+        tmp_path,
+        [
+            ("d1", "Please add an outline view.", vec(1, 0.5, 0)),
+            ("d2", LONG, vec(1, 0, 0)),
+            ("d3", "Headings I can jump between.", vec(1, -0.5, 0)),
+        ],
+        similarity=0.5,
+    )
+    # d1 is 0.1 less typical than d2: more than the 0.05 a label that names the request is
+    # worth
+    assert label.startswith("I keep losing my place")
 
 
 def test_ideas_labelled_by_other_labelling_code_are_labelled_again(con):

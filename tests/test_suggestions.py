@@ -51,6 +51,8 @@ EN_POSITIVES = [
 
 EN_NEGATIVES = [
     "When will this be fixed?",  # a fix, not a feature
+    "When will this get fixed?",
+    "When do we get the fix?",
     "When is the next release?",
     "When does the app sync with the watch?",
     "The app crashes every time I open the camera.",

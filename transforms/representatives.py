@@ -35,9 +35,8 @@ LABEL_MODULES = ("transforms.labels", "transforms.representatives")
 def labeller_id(label_language: str | None = None) -> str:
     """The id of this code's way of choosing representatives and labels, with the preferred
     label language (16 hex characters): a change of either labels every idea again."""
-    return hashlib.sha1(f"{code_hash(LABEL_MODULES)}|{label_language or ''}".encode()).hexdigest()[
-        :16
-    ]
+    key = f"{code_hash(LABEL_MODULES)}|{label_language or ''}"
+    return hashlib.sha1(key.encode()).hexdigest()[:16]
 
 
 def label_language(s: EnrichSettings) -> str | None:

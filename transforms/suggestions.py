@@ -447,12 +447,14 @@ _EN_RULES: tuple[_Rule, ...] = (
     _rule(
         # Asking when a feature comes, like French "À quand ... ?": "Security: when is 2FA
         # coming?", "When will we get custom watch faces?", "Any news on the Linux app?". Not
-        # "When will this be fixed?" (a fix, not a feature) nor "When is the next release?".
+        # "When will this be fixed?", "When do we get the fix?" (a fix, not a feature) nor
+        # "When is the next release?".
         "when is it coming",
         r"(?:^|[:,;] |\b(?:so|and|but|also|then) )(?:when (?:is|are|will|would|do|does|can"
         r"|could|shall) (?:we|i|you|u|they|it|there|the|this|that|these|[\w-]+)\b[^?.!]{0,60}?"
         r"\b(?:coming|come|arrive|arriving|available|added|add|adding|released|get|getting"
         r"|have|support|supported|ready|implemented|implement|include|included)\b"
+        r"(?! (?:it |this |that |the )?(?:fixed|fix|sorted|solved|resolved|repaired)\b)"
         r"|(?:any|an) (?:news|eta|timeline) (?:on|about|for|regarding)\b)",
         0.6,
     ),

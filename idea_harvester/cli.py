@@ -493,7 +493,7 @@ def _print_detection_status(con, settings) -> None:
 
     s = EnrichSettings.from_settings(settings)
     try:
-        stale_ids = [row[0] for row in stale_items(con, s)]
+        stale_ids = stale_items(con, s)
     except duckdb.Error:  # a snapshot published before detector ids existed
         stale_ids = None
     later = (

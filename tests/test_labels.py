@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from transforms.labels import (
-    idea_label,
     label_of,
     points_back,
     request_core,
@@ -81,7 +80,7 @@ from transforms.labels import (
     ],
 )
 def test_the_request_wording_is_cut(text, label):
-    assert idea_label(text) == label
+    assert label_of(text)[0] == label
 
 
 @pytest.mark.parametrize(
@@ -111,7 +110,7 @@ def test_the_request_wording_is_cut(text, label):
     ],
 )
 def test_labels_find_the_request_inside_the_sentence(text, label):
-    assert idea_label(text) == label
+    assert label_of(text)[0] == label
 
 
 @pytest.mark.parametrize(
@@ -131,16 +130,16 @@ def test_a_label_names_the_request_when_it_is_whole_and_stands_alone(text, names
 
 
 def test_long_labels_are_cut_to_a_few_words():
-    label = idea_label("Please add " + " ".join(f"word{n}" for n in range(20)) + ".")
+    label = label_of("Please add " + " ".join(f"word{n}" for n in range(20)) + ".")[0]
     assert label.endswith("…") and len(label.split()) == 8
 
 
 def test_a_text_that_is_only_a_cue_keeps_its_words():
-    assert idea_label("Please add it!") == "Please add it"
+    assert label_of("Please add it!")[0] == "Please add it"
 
 
 def test_a_sentence_that_is_only_praise_keeps_its_words():
-    assert idea_label("This would be great.") == "This would be great"
+    assert label_of("This would be great.")[0] == "This would be great"
 
 
 # --- request focus: what a suggestion asks for, for grouping ------------------------------

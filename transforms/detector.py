@@ -53,10 +53,6 @@ def code_hash(modules: tuple[str, ...]) -> str:
     return h.hexdigest()
 
 
-def _code_hash() -> str:
-    return code_hash(DETECTION_MODULES)
-
-
 def _weights_hash(classifier: str | None) -> str:
     """The classifier's weights as stored (any retraining changes it); "rules" without one."""
     if classifier is None:
@@ -69,7 +65,7 @@ def detector_id(s: EnrichSettings, explicit: bool = False, titles: bool = False)
     """The id of the detector ``s`` describes, for an item of an ``explicit_only`` source or
     not, whose title is mined (``mine_titles``) or not (16 hex characters)."""
     parts = {
-        "code": _code_hash(),
+        "code": code_hash(DETECTION_MODULES),
         "weights": _weights_hash(s.classifier),
         "rule_min_score": s.suggestion_min_score,
         "min_sentence_chars": s.min_sentence_chars,

@@ -358,7 +358,7 @@ def _redecide_stale(
     and a new one joins core.suggestions (embedded and grouped by the later steps). An item
     whose sentences now come out cut differently is segmented again like an edited item.
     Returns how many items were decided again."""
-    stale = [row[0] for row in stale_items(con, s)]
+    stale = stale_items(con, s)
     if not stale:
         return 0
     progress(
@@ -381,14 +381,14 @@ def _redecide_stale(
     return len(stale)
 
 
-def stale_items(con: duckdb.DuckDBPyConnection, s: EnrichSettings) -> list[tuple[str]]:
+def stale_items(con: duckdb.DuckDBPyConnection, s: EnrichSettings) -> list[str]:
     """The ids of the items whose current sentences were decided by another detector than
     ``s``'s, in order."""
     sources = [
         row[0] for row in con.execute("SELECT DISTINCT source_name FROM raw.items").fetchall()
     ]
     detector_of = detector_of_source(s)
-    return con.execute(
+    rows = con.execute(
         """
         WITH expected AS (
             SELECT unnest(?::VARCHAR[]) AS source_name, unnest(?::VARCHAR[]) AS detector_id)
@@ -401,6 +401,7 @@ def stale_items(con: duckdb.DuckDBPyConnection, s: EnrichSettings) -> list[tuple
         """,
         [sources, [detector_of(source) for source in sources]],
     ).fetchall()
+    return [row[0] for row in rows]
 
 
 def _items_cut_differently(

@@ -202,11 +202,6 @@ def label_of(text: str, max_words: int = 8) -> tuple[str, bool]:
     return next((found for found in labels if found[1]), labels[0])
 
 
-def idea_label(text: str, max_words: int = 8) -> str:
-    """The key phrase of a suggestion (``label_of``); falls back to the text's first words."""
-    return label_of(text, max_words)[0]
-
-
 #: A label that opens with a pronoun pointing back to an earlier sentence, or holds an
 #: English object pronoun for things named there ("Kestrel transcribed them ...").
 _POINTS_BACK = re.compile(

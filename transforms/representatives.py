@@ -44,6 +44,14 @@ def label_language(s: EnrichSettings) -> str | None:
     return idea_store.defaults(s.grouping).label_language
 
 
+def _penalty(label: str, names_request: bool, language: str, label_language: str | None) -> float:
+    """What a member's typicality loses for its label and language (see the constants)."""
+    penalty = 0.0 if names_request else LABEL_PENALTY[points_back(label)]
+    if label_language and language != label_language:
+        penalty += LANGUAGE_PENALTY
+    return penalty
+
+
 def refresh_representatives(
     con: duckdb.DuckDBPyConnection,
     idea_ids: set[str],
@@ -101,20 +109,16 @@ def refresh_representatives(
     chosen: dict[str, tuple[str, str]] = {}
     for a, b in idea_store.idea_runs(owner, 0, len(owner)):
         rows = sorted(range(a, b), key=lambda r: (-typical[r], sentence_ids[r]))  # most typical
-        labels = {rows[0]: label_of(str(texts[rows[0]]))}  # cut only while needed
-        margin = REPRESENTATIVE_MARGIN if points_back(labels[rows[0]][0]) else LABEL_MARGIN
-        floor = typical[rows[0]] - margin
-        best, best_score = None, -np.inf
-        for r in rows[:LABEL_CANDIDATES]:
-            if typical[r] < floor:
-                break
-            label, names_request = labels.get(r) or label_of(str(texts[r]))
-            penalty = 0.0 if names_request else LABEL_PENALTY[points_back(label)]
-            if label_language and languages[r] != label_language:
-                penalty += LANGUAGE_PENALTY
-            if typical[r] - penalty > best_score:
-                best, best_score = (sentence_ids[r], label), typical[r] - penalty
-        chosen[owner[a]] = best
+        top = rows[0]
+        top_points_back = points_back(label_of(str(texts[top]))[0])
+        margin = REPRESENTATIVE_MARGIN if top_points_back else LABEL_MARGIN
+        near = [r for r in rows[:LABEL_CANDIDATES] if typical[r] >= typical[top] - margin]
+        labelled = [(r, *label_of(str(texts[r]))) for r in near]  # cut for these only
+        r, label, _ = max(  # max keeps the most typical of equals
+            labelled,
+            key=lambda c: typical[c[0]] - _penalty(c[1], c[2], languages[c[0]], label_language),
+        )
+        chosen[owner[a]] = (sentence_ids[r], label)
     table = pa.table(
         {
             "idea_id": list(chosen),

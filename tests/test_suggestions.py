@@ -332,6 +332,43 @@ def test_questions_that_propose_are_not_open_questions(sentence, language) -> No
     assert "open question" not in cue_evidence(sentence, language)[1]
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # Comments recorded in PRAW's cassettes, each of which fired a request cue.
+        "That kid must be Peter Pan!",
+        "You must be fun at parties...",
+        "Having a brother must be fun.",
+        "Once you get to the part of town where the gardens start you should be good.",
+        "Some things were more complicated than they should be",
+        "Too much awesome...should have sent a poet.",
+        "You do what you must for karma.",
+        # Written for this test.
+        "It must be a bug in the sync code.",
+        "Restart the app and it should be fine now.",
+        "We should have known better than to update on release day.",
+    ],
+)
+def test_guesses_expectations_and_hindsight_are_not_requests(sentence: str) -> None:
+    assert cue_evidence(sentence, "en")[0] == {}
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "This must be fixed before the next release.",
+        "It must be possible to export every note.",
+        "The Arabic language must be supported by the application.",
+        "Tags must be sortable.",
+        "It should be good to have a dark mode.",
+        "The button should be bigger.",
+        "The app should have an export option.",
+    ],
+)
+def test_must_be_and_should_be_still_ask_for_a_change(sentence: str) -> None:
+    assert set(cue_evidence(sentence, "en")[0]) & {"should be", "should have"}
+
+
 def test_a_request_that_names_a_menu_is_still_a_request() -> None:
     verdict = detect_suggestion("Please add a toggle under Settings > Editor.", "en")
     assert verdict.is_suggestion and verdict.cue == "please add"

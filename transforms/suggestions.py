@@ -94,6 +94,11 @@ _NICE = (
     r"|handy|convenient|beneficial|excellent|lovely|brilliant|preferable|neat|perfect|sweet"
     r"|valuable|smart|wise|interesting|practical|logical|easier|best"
 )
+# "should have sent" looks back; "should have an export" asks.
+_IRREGULAR_PARTICIPLE = (
+    r"(?:sent|done|made|gone|known|seen|taken|given|thought|told|said|kept|bought|brought"
+    r"|written|chosen|shown|built|put|set|found|left|become|come)"
+)
 _INTENSIFIER = r"(?:(?:so|really|very|extremely|super|much|even|quite|also|more|most|a lot|way) )*"
 _START = r"^(?:(?:also|and|so|just|pls|plz|please|maybe|perhaps|then|hey|oh|guys|devs?|but)[,!]? )*"
 # Subjects for which "should" is not about the product ("I should have read the docs").
@@ -219,15 +224,29 @@ _EN_RULES: tuple[_Rule, ...] = (
         "should {v}",
         rf"{_NOT_PRODUCT_SUBJECT}\b(?:should|shouldn't|should not|ought to|needs to|must) "
         r"(?:really |definitely |also |at least |probably |just |be able to |always "
-        r"|never |not )*(?P<v>have|support|offer|allow|let|include|provide|enable|add"
+        rf"|never |not )*(?P<v>have(?! {_IRREGULAR_PARTICIPLE}\b)|support|offer|allow|let"
+        r"|include|provide|enable|add"
         r"|show|display|give|integrate|come|use|be able|automatically|make|get|ask|warn"
         r"|remember|sync|let)\b",
         0.65,
     ),
     _rule(
+        # Not at the end of a clause ("more complicated than they should be") nor as an
+        # expectation ("... and you should be fine.").
         "should be",
-        rf"{_NOT_PRODUCT_SUBJECT}\b(?:should|shouldn't|should not|ought to|needs to|must) "
-        r"(?:really |definitely |also |at least |probably |just |always |not )*be\b",
+        rf"{_NOT_PRODUCT_SUBJECT}\b(?:should|shouldn't|should not|ought to|needs to) "
+        r"(?:really |definitely |also |at least |probably |just |always |not )*be\b"
+        r"(?!\s*(?:[.!?,;)]|$))(?! (?:good|fine|ok|okay|alright|all set)(?:\s*[.!?,;)]|\s*$"
+        r"| now\b| then\b| to go\b))",
+        0.55,
+    ),
+    _rule(
+        # "must be" asks only before what is to be done ("must be fixed", "must be
+        # possible"); before anything else it guesses ("That kid must be Peter Pan!").
+        "should be",
+        rf"{_NOT_PRODUCT_SUBJECT}\bmust (?:really |definitely |also |at least |always |not )*be "
+        rf"(?:\w+ed|{_IRREGULAR_PARTICIPLE}|\w+(?:able|ible)|possible|optional|add|expand"
+        r"|improve)\b",
         0.55,
     ),
     _rule(
@@ -419,7 +438,7 @@ _EN_RULES: tuple[_Rule, ...] = (
         r"\byou (?:guys |all )?(?:should|ought to|must) (?:really |seriously |definitely |just "
         r"|at least )*(?!be\b|have been|know\b|try\b|check\b|go\b|see\b|read\b|look\b|get\b"
         r"|use\b|contact\b|visit\b|click\b|open\b|restart\b|reinstall\b|clear\b|update\b"
-        r"|not\b|never\b|also\b)[a-z]+\b",
+        r"|not\b|never\b|also\b|for\b|to\b)[a-z]+\b",
         0.55,
     ),
     _rule("i'd change", r"\b(?:i|we)(?:'d| would) (?:change|add|ask for|suggest)\b", 0.6),

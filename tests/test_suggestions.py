@@ -369,6 +369,15 @@ def test_must_be_and_should_be_still_ask_for_a_change(sentence: str) -> None:
     assert set(cue_evidence(sentence, "en")[0]) & {"should be", "should have"}
 
 
+def test_asking_to_show_or_display_something_is_a_request() -> None:
+    # From the demo, found by `ideas to-label`: no cue fired, and the question fell short.
+    asks = "Could you show a word count, and maybe an estimated reading time, in the editor?"
+    assert "could you show" in cue_evidence(asks, "en")[0]
+    assert "please display" in cue_evidence("Please display the battery level.", "en")[0]
+    # Asking to be shown how is a question for help.
+    assert cue_evidence("Could you show me how to export a notebook?", "en")[0] == {}
+
+
 def test_a_request_that_names_a_menu_is_still_a_request() -> None:
     verdict = detect_suggestion("Please add a toggle under Settings > Editor.", "en")
     assert verdict.is_suggestion and verdict.cue == "please add"

@@ -88,6 +88,7 @@ def normalize_cues(text: str) -> str:
 _EN_PRODUCT_VERBS = (
     r"add|make|allow|support|include|implement|enable|provide|bring|give|let|integrate|offer"
     r"|create|introduce|put|expand|extend|consider|restore|update|improve|change|remove"
+    r"|display|show(?! (?:me|us|them|you|him|her)\b)"
 )
 _NICE = (
     r"nice|great|awesome|helpful|useful|cool|good|better|fantastic|wonderful|amazing|ideal"

@@ -212,6 +212,16 @@ def _share(text: str) -> float:
     return value
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a whole number of at least 1")
+    return value
+
+
 def _sweep_values(text: str) -> list[float]:
     try:
         values = [float(v) for v in text.split(",") if v.strip()]
@@ -256,48 +266,103 @@ def cmd_train_classifier(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_label(args: argparse.Namespace) -> int:
-    from datetime import UTC
+def _live_warehouse(settings: Settings) -> bool:
+    if settings.warehouse.exists():
+        return True
+    print(
+        f"error: warehouse {settings.warehouse} does not exist yet: run `ideas run` first",
+        file=sys.stderr,
+    )
+    return False
 
+
+def cmd_label(args: argparse.Namespace) -> int:
+    from idea_harvester import labelling
+    from idea_harvester.evaluation import EvalDataError
+    from warehouse.db import connect
+
+    if (args.sentence_id is None) == (args.from_csv is None):
+        print("error: give a SENTENCE_ID with --yes or --no, or --from FILE.csv", file=sys.stderr)
+        return EXIT_USAGE
+    if args.sentence_id is not None and args.is_suggestion is None:
+        print(f"error: say --yes or --no for {args.sentence_id}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.from_csv is not None and args.is_suggestion is not None:
+        print("error: --yes and --no label one sentence; the file's label column "
+              "labels its rows", file=sys.stderr)  # fmt: skip
+        return EXIT_USAGE
+    settings = load_settings(args.config)
+    if not _live_warehouse(settings):
+        return 1
+    try:
+        labels = (
+            labelling.read_csv(Path(args.from_csv))
+            if args.from_csv
+            else [(args.sentence_id, args.is_suggestion)]
+        )
+    except EvalDataError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    with connect(settings.warehouse) as con:
+        recorded, unknown = labelling.record(con, labels, args.by, args.note)
+    for sentence_id in unknown:
+        print(
+            f"error: no sentence {sentence_id!r} in core.sentences of {settings.warehouse}; "
+            "list sentences to label with `ideas to-label`, or find ids with `ideas sql "
+            '"SELECT sentence_id, sentence_text FROM core.sentences WHERE sentence_text '
+            "ILIKE '%word%'\"`",
+            file=sys.stderr,
+        )
+    if args.from_csv:
+        yes = sum(flag for _, _, flag in recorded)
+        skipped = f"; {len(unknown)} unknown ids skipped" if unknown else ""
+        print(
+            f"labelled {len(recorded)} sentences from {args.from_csv} ({yes} suggestions, "
+            f"{len(recorded) - yes} not){skipped}. The next `ideas run` applies them; "
+            "`ideas train-classifier` learns from them."
+        )
+        return 1 if unknown and not recorded else 0
+    if not recorded:
+        return 1
+    sentence_id, text, flag = recorded[0]
+    verdict = "a suggestion" if flag else "not a suggestion"
+    print(
+        f"labelled {sentence_id} as {verdict}: {text!r}. The next `ideas run` applies "
+        "it; `ideas train-classifier` learns from it."
+    )
+    return 0
+
+
+def cmd_to_label(args: argparse.Namespace) -> int:
+    from idea_harvester import labelling
     from warehouse.db import connect
 
     settings = load_settings(args.config)
-    if not settings.warehouse.exists():
-        print(
-            f"error: warehouse {settings.warehouse} does not exist yet: run `ideas run` first",
-            file=sys.stderr,
-        )
+    if not _live_warehouse(settings):
         return 1
-    with connect(settings.warehouse) as con:
-        row = con.execute(
-            "SELECT sentence_text, language FROM core.sentences WHERE sentence_id = ?",
-            [args.sentence_id],
-        ).fetchone()
-        if row is None:
-            print(
-                f"error: no sentence {args.sentence_id!r} in core.sentences of "
-                f'{settings.warehouse}; find ids with `ideas sql "SELECT sentence_id, '
-                "sentence_text FROM core.sentences WHERE sentence_text ILIKE '%word%'\"`",
-                file=sys.stderr,
-            )
-            return 1
-        con.execute(
-            "INSERT OR REPLACE INTO core.suggestion_labels VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [
-                args.sentence_id,
-                row[0],
-                row[1],
-                args.is_suggestion,
-                args.by,
-                datetime.now(UTC),
-                args.note,
-            ],
+    boundary = labelling.Boundary.of(settings)
+    with connect(settings.warehouse, read_only=True) as con:
+        sentences = labelling.least_certain(con, boundary, args.limit, args.source)
+    if not sentences:
+        where = f" of source {args.source!r}" if args.source else ""
+        print(f"no unlabelled sentence{where} was scored by the detector: nothing to label")
+        return 0
+    if args.csv:
+        count = labelling.write_csv(Path(args.csv), sentences)
+        print(
+            f"wrote {count} sentences to {args.csv}, least certain first: fill in its label "
+            f"column (1 or 0, empty to skip), then `ideas label --from {args.csv}`"
         )
-    verdict = "a suggestion" if args.is_suggestion else "not a suggestion"
+        return 0
     print(
-        f"labelled {args.sentence_id} as {verdict}: {row[0]!r}. The next `ideas run` applies "
-        "it; `ideas train-classifier` learns from it."
+        f"{len(sentences)} sentences to label, least certain first (the detector's score / "
+        "the score the sentence needs to be a suggestion; label with `ideas label ID --yes` "
+        "or `--no`):"
     )
+    for s in sentences:
+        decided = "suggestion" if s.is_suggestion else "not"
+        text = s.text if len(s.text) <= 100 else s.text[:99] + "…"
+        print(f"  {s.sentence_id}  {s.score:.2f}/{s.needed:.2f} {decided:10s} [{s.source}] {text}")
     return 0
 
 
@@ -735,17 +800,51 @@ def build_parser() -> argparse.ArgumentParser:
         "next `ideas run` makes the sentence a suggestion (or removes it from its idea), "
         "whatever the detector says, and `ideas train-classifier` trains on it.",
     )
-    p.add_argument("sentence_id", help="core.sentences.sentence_id (see `ideas sql`)")
-    verdict = p.add_mutually_exclusive_group(required=True)
+    p.add_argument(
+        "sentence_id",
+        nargs="?",
+        help="core.sentences.sentence_id (see `ideas to-label` or `ideas sql`)",
+    )
+    verdict = p.add_mutually_exclusive_group()
     verdict.add_argument(
-        "--yes", dest="is_suggestion", action="store_true", help="it is a suggestion"
+        "--yes", dest="is_suggestion", action="store_const", const=True, help="it is a suggestion"
     )
     verdict.add_argument(
-        "--no", dest="is_suggestion", action="store_false", help="it is not a suggestion"
+        "--no",
+        dest="is_suggestion",
+        action="store_const",
+        const=False,
+        help="it is not a suggestion",
+    )
+    p.add_argument(
+        "--from",
+        dest="from_csv",
+        metavar="FILE.csv",
+        help="record every labelled row of a file written by `ideas to-label --csv` "
+        "(columns sentence_id and label: 1 or 0, yes or no; an empty label skips the row)",
     )
     p.add_argument("--by", metavar="NAME", help="who labels (recorded with the label)")
     p.add_argument("--note", metavar="TEXT", help="why (recorded with the label)")
     p.set_defaults(func=cmd_label)
+
+    p = sub.add_parser(
+        "to-label",
+        help="list the sentences whose verdict is least certain, to label next",
+        description="Lists the stored, unlabelled sentences whose detector score is nearest "
+        "the threshold at which they become suggestions: a label there corrects the likeliest "
+        "mistakes and teaches `ideas train-classifier` the most. With --csv, writes them to a "
+        "file to fill in and record with `ideas label --from`.",
+    )
+    p.add_argument(
+        "--limit", type=_positive_int, default=20, help="how many sentences (default 20)"
+    )
+    p.add_argument("--source", metavar="NAME", help="only this source's sentences")
+    p.add_argument(
+        "--csv",
+        metavar="FILE.csv",
+        help="write them to this file, with an empty label column to fill in",
+    )
+    p.set_defaults(func=cmd_to_label)
 
     who = argparse.ArgumentParser(add_help=False)
     who.add_argument("--by", metavar="NAME", help="who decides (recorded with the override)")

@@ -202,12 +202,18 @@ class SuggestionClassifier:
         """
         if self.rule_decides is not None and rules[_RULE_SCORE] >= self.rule_decides:
             return True
+        needed = self.needed_probability(rules, threshold)
+        return needed is not None and bool(probability >= needed)
+
+    def needed_probability(self, rules: np.ndarray, threshold: float | None = None) -> float | None:
+        """The probability a sentence with these ``rule_features`` needs to be a suggestion
+        (steps 2 and 3 of ``decide``); None when it cannot be one (a vetoed how-to question)."""
         if self.veto_howto and rules[_HOWTO_Q] and not rules[_RULE_CUE]:
-            return False
+            return None
         needed = self.threshold if threshold is None else threshold
         if self.question_threshold is not None and rules[_QUESTION] and not rules[_RULE_CUE]:
             needed = max(needed, self.question_threshold)
-        return bool(probability >= needed)
+        return needed
 
     def decide_rows(self, features: np.ndarray) -> list[bool]:
         """``decide`` for each row of ``build_features`` (the rule features come last)."""

@@ -378,6 +378,22 @@ def test_asking_to_show_or_display_something_is_a_request() -> None:
     assert cue_evidence("Could you show me how to export a notebook?", "en")[0] == {}
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Could Kestrel run OCR on images so that their text shows up in search?",  # the demo
+        "Could the app remember the last notebook I opened?",
+        "Could Feedly also set these attributes when exporting?",  # as in SemEval A train
+    ],
+)
+def test_asking_whether_the_product_could_do_something_is_a_request(sentence: str) -> None:
+    assert "could the app get" in cue_evidence(sentence, "en")[0]
+
+
+def test_could_it_be_is_a_guess() -> None:
+    assert cue_evidence("Could it be that the sync is broken?", "en")[0] == {}
+
+
 def test_a_request_that_names_a_menu_is_still_a_request() -> None:
     verdict = detect_suggestion("Please add a toggle under Settings > Editor.", "en")
     assert verdict.is_suggestion and verdict.cue == "please add"

@@ -454,7 +454,8 @@ _EN_RULES: tuple[_Rule, ...] = (
     _rule(
         "could the app get",
         r"^(?:(?:could|would) (?!i\b|you\b|we\b|someone\b|anyone\b|somebody\b|anybody\b)"
-        r"(?:the |a |an |this )?\w+ (?:\w+ )?(?:get|have|support|show|offer|include|allow|let)"
+        r"(?:the |a |an |this )?\w+ (?:\w+ )?(?:get|have|offer|set|run|remember|sync|keep"
+        rf"|detect|recogni[sz]e|{_EN_PRODUCT_VERBS})"
         r"|can (?:the |this )\w+ (?:\w+ )?(?:get|have))\b",
         0.55,
     ),

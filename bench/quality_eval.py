@@ -23,10 +23,14 @@ r/AskReddit, r/funny, r/IAmA, the front page), none of them about a product: eve
 suggestion found there is counted a false positive, so their false-positive rate is what a
 Reddit source's chatter costs (an upper bound: a few are suggestions to someone else).
 
-One row shows what a user's own labels buy: a classifier retrained with `ideas
-train-classifier` on SemEval A's *train* file (forum sentences like the A trial set's) and
-evaluated on the A trial set. Those weights live in the temporary folder only: SemEval's
-licence (CC BY-NC-SA) does not allow shipping them.
+Other rows show what a user's own labels buy:
+- the shipped weights adapted with `ideas train-classifier` to SemEval A's *train* file
+  (forum sentences like the A trial set's), and new weights trained on it from scratch
+  (``--from-scratch``), evaluated on the A trial set. Those weights live in the temporary
+  folder only: SemEval's licence (CC BY-NC-SA) does not allow shipping them;
+- the cross-app weights (trained from scratch on one app) adapted to 800 labelled reviews
+  of the other app, and tested on that app's remaining reviews, before and after; and new
+  weights trained on those 800 reviews alone.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ import argparse
 import csv
 import io
 import json
+import random
 import tempfile
 from pathlib import Path
 
@@ -45,6 +50,8 @@ from idea_harvester.training import train_classifier
 ROOT = Path(__file__).resolve().parent.parent
 #: The share of suggestions at which detection is also reported (``ideas eval --prevalence``).
 PREVALENCE = 0.1
+#: How many labelled reviews of the test app the cross-app weights are adapted to.
+ADAPT_LABELS = 800
 
 
 def _write(path: Path, header: list[str], rows: list[list]) -> Path:
@@ -169,28 +176,42 @@ def rules_only(path: Path, settings: Settings) -> dict[str, float]:
     return eval_suggestions(path, _with_classifier(settings, None), prevalence=PREVALENCE)
 
 
+def _train(data: Path, settings: Settings, weights: Path, from_scratch: bool) -> Path:
+    """`ideas train-classifier --data DATA --no-corrections [--from-scratch] --out WEIGHTS`
+    with the classifier ``settings`` name as the one to adapt."""
+    train_classifier(
+        data,
+        settings.model_copy(update={"warehouse": weights.parent / "none.duckdb"}),
+        weights,
+        include_corrections=False,
+        progress=lambda message: None,
+        from_scratch=from_scratch,
+    )
+    return weights
+
+
 def semeval_a_retrained(
     data: Path, files: dict[str, tuple[str, Path]], settings: Settings, tmp: Path
-) -> dict[str, float]:
-    """Retrain on SemEval A train (sentences wrapped in extra quotes in that file) with
-    `ideas train-classifier`'s code, then evaluate on the A trial set."""
+) -> list[tuple[str, dict[str, float]]]:
+    """Adapt the shipped weights to SemEval A train (sentences wrapped in extra quotes in that
+    file) with `ideas train-classifier`'s code, and train new ones on it from scratch; both
+    evaluated on the A trial set."""
     rows = [
         [r[1].strip().strip('"').strip(), r[2]]
         for r in _read(data / "semeval2019-task9" / "subtaskA_train.csv", header=False)
         if len(r) >= 3 and r[2] in {"0", "1"}
     ]
     train = _write(tmp / "semeval-a-train.csv", ["text", "label"], rows)
-    weights = tmp / "classifier-semeval-a.json"
-    train_classifier(
-        train,
-        settings.model_copy(update={"warehouse": tmp / "none.duckdb"}),
-        weights,
-        include_corrections=False,
-        progress=lambda message: None,
-    )
-    return eval_suggestions(
-        files["SemEval A trial"][1], _with_classifier(settings, str(weights)), prevalence=PREVALENCE
-    )
+    results = []
+    for how, from_scratch in (("adapted", False), ("from scratch", True)):
+        weights = _train(train, settings, tmp / f"classifier-semeval-a-{how}.json", from_scratch)
+        result = eval_suggestions(
+            files["SemEval A trial"][1],
+            _with_classifier(settings, str(weights)),
+            prevalence=PREVALENCE,
+        )
+        results.append((how, result))
+    return results
 
 
 def minibar_cross_app(
@@ -201,13 +222,12 @@ def minibar_cross_app(
     apps = ("garmin_connect", "huawei_health")
     results = []
     for train_app, test_app in (apps, apps[::-1]):
-        weights = tmp / f"classifier-{train_app}.json"
-        train_classifier(
+        # From scratch: the shipped weights were trained on both apps.
+        weights = _train(
             files[f"Mini-BAR {train_app} EN+FR"][1],
-            settings.model_copy(update={"warehouse": tmp / "none.duckdb"}),
-            weights,
-            include_corrections=False,
-            progress=lambda message: None,
+            settings,
+            tmp / f"classifier-{train_app}.json",
+            from_scratch=True,
         )
         result = eval_suggestions(
             files[f"Mini-BAR {test_app} EN+FR"][1],
@@ -215,6 +235,37 @@ def minibar_cross_app(
             prevalence=PREVALENCE,
         )
         results.append((f"Mini-BAR {train_app} -> {test_app}", result))
+    return results
+
+
+def minibar_adapted(
+    files: dict[str, tuple[str, Path]], settings: Settings, tmp: Path, labels: int = ADAPT_LABELS
+) -> list[tuple[str, dict[str, float], dict[str, float], dict[str, float]]]:
+    """After the cross-app protocol (run first: its weights are reused), label ``labels``
+    reviews of the test app drawn at random (seed 0), adapt the weights to them with `ideas
+    train-classifier`, and test on the app's other reviews; returns (direction, before,
+    adapted, trained from scratch on the labelled reviews alone), all measured on those
+    other reviews."""
+    apps = ("garmin_connect", "huawei_health")
+    results = []
+    for train_app, test_app in (apps, apps[::-1]):
+        rows = _read(files[f"Mini-BAR {test_app} EN+FR"][1])
+        random.Random(0).shuffle(rows)
+        labelled = _write(tmp / f"labelled-{test_app}.csv", ["text", "label"], rows[:labels])
+        rest = _write(tmp / f"rest-{test_app}.csv", ["text", "label"], rows[labels:])
+        weights = tmp / f"classifier-{train_app}.json"
+        adapted = _train(
+            labelled,
+            _with_classifier(settings, str(weights)),
+            tmp / f"classifier-{train_app}-adapted.json",
+            from_scratch=False,
+        )
+        alone = _train(labelled, settings, tmp / f"classifier-{test_app}-alone.json", True)
+        before, after, scratch = (
+            eval_suggestions(rest, _with_classifier(settings, str(w)), prevalence=PREVALENCE)
+            for w in (weights, adapted, alone)
+        )
+        results.append((f"Mini-BAR {train_app} -> {test_app}", before, after, scratch))
     return results
 
 
@@ -277,13 +328,32 @@ def main() -> None:
                     f"; ideas eval suggestions --data <test app.csv> --prevalence {PREVALENCE}, "
                     "detection.classifier: W.json",
                 )
-            show(
-                "SemEval A trial, retrained on A train (user labels; not shipped)",
-                semeval_a_retrained(args.data, files, settings, Path(tmp)),
-                "ideas train-classifier --data <subtaskA_train as text,label> --no-corrections "
-                f"--out W.json; ideas eval suggestions --data <A trial> --prevalence {PREVALENCE}, "
-                "detection.classifier: W.json",
-            )
+            for name, before, after, scratch in minibar_adapted(files, settings, Path(tmp)):
+                rest = f"the test app's other {before['n']} reviews"
+                labelled = f"<{ADAPT_LABELS} reviews of the test app, drawn at random>"
+                then = f"; ideas eval suggestions --data <{rest}>, detection.classifier: W2.json"
+                show(f"{name}, on {rest}", before, f"as above, evaluated on {rest} only")
+                show(
+                    f"{name}, adapted to {ADAPT_LABELS} of its reviews",
+                    after,
+                    f"ideas train-classifier --data {labelled} --no-corrections --out W2.json, "
+                    f"with detection.classifier: W.json{then}",
+                )
+                show(
+                    f"{name}, {ADAPT_LABELS} of its reviews alone, from scratch",
+                    scratch,
+                    f"ideas train-classifier --data {labelled} --no-corrections --from-scratch "
+                    f"--out W2.json{then}",
+                )
+            for how, result in semeval_a_retrained(args.data, files, settings, Path(tmp)):
+                scratch = " --from-scratch" if how == "from scratch" else ""
+                show(
+                    f"SemEval A trial, trained on A train, {how} (user labels; not shipped)",
+                    result,
+                    "ideas train-classifier --data <subtaskA_train as text,label> "
+                    f"--no-corrections{scratch} --out W.json; ideas eval suggestions --data "
+                    f"<A trial> --prevalence {PREVALENCE}, detection.classifier: W.json",
+                )
 
 
 if __name__ == "__main__":

@@ -247,6 +247,7 @@ def cmd_train_classifier(args: argparse.Namespace) -> int:
             out,
             include_corrections=not args.no_corrections,
             progress=_progress,
+            from_scratch=args.from_scratch,
         )
     except evaluation.EvalDataError as err:
         print(f"error: {err}", file=sys.stderr)
@@ -257,6 +258,15 @@ def cmd_train_classifier(args: argparse.Namespace) -> int:
             f"{result['corrections']} analyst corrections): precision {result['precision']:.3f} "
             f"recall {result['recall']:.3f} F1 {result['f1']:.3f}"
         )
+        if "prior_f1" in result:
+            print(f"the current classifier on the same texts: F1 {result['prior_f1']:.3f}")
+            if result["f1"] < result["prior_f1"]:
+                print(
+                    "warning: adapted to these labels, the classifier scores lower on them than "
+                    "the current one: keep the current one, or label more sentences (`ideas "
+                    "to-label` lists the most useful) and train again",
+                    file=sys.stderr,
+                )
     else:
         print(f"trained on {result['n']} texts (too few of one class to cross-validate)")
     print(
@@ -771,13 +781,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "train-classifier",
         help="train the suggestion classifier on your labelled CSV and analysts' corrections",
-        description="Trains the sentence-level suggestion classifier (logistic regression on "
-        "the embedding model named by detection.classifier_model, USE by default, plus the "
-        "rules' evidence) on a CSV with a header text,label (1 = the text contains a "
-        "suggestion; a text may hold several sentences) "
-        "and on the corrections recorded with `ideas label` in the config's warehouse. Prints "
-        "cross-validated precision, recall and F1, and writes a weights file to point "
-        "detection.classifier at. Progress goes to stderr.",
+        description="Adapts the sentence-level suggestion classifier (logistic regression on "
+        "USE sentence embeddings plus the rules' evidence; the configured one, "
+        "detection.classifier, the shipped weights by default) to a CSV with a header "
+        "text,label (1 = the text contains a suggestion; a text may hold several sentences) "
+        "and to the corrections recorded with `ideas label` in the config's warehouse: its "
+        "weights are pulled towards your labels and kept near what they were, so a few "
+        "hundred labels from your channels help. --from-scratch trains a new one on your "
+        "labels alone (on detection.classifier_model's embeddings). Prints cross-validated "
+        "precision, recall and F1 next to the current classifier's on the same texts, and "
+        "writes a weights file to point detection.classifier at. Progress goes to stderr.",
     )
     p.add_argument("--data", metavar="FILE.csv", help="labelled CSV (columns text,label)")
     p.add_argument(
@@ -790,6 +803,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-corrections",
         action="store_true",
         help="ignore the analysts' corrections stored in the warehouse",
+    )
+    p.add_argument(
+        "--from-scratch",
+        action="store_true",
+        help="train a new classifier on these labels alone, instead of adapting the configured "
+        "one (detection.classifier) to them; for thousands of labels of your own notion of a "
+        "suggestion",
     )
     p.set_defaults(func=cmd_train_classifier)
 

@@ -12,6 +12,13 @@ negative texts and, of each positive text, only the sentence round 1 finds most 
 The model is scikit-learn's logistic regression; the weights file it writes is read with numpy
 only (see transforms/classifier.py). Cross-validation (5 folds over texts) reports precision,
 recall and F1 of class 1 at text level, deciding as the pipeline does.
+
+By default the current classifier is *adapted* to the labels rather than replaced: the same
+logistic regression, pulled towards the current weights (a Gaussian prior centred on them,
+``DEFAULT_PRIOR_STRENGTH``), with the current classifier choosing each positive text's most
+suggestive sentence. A few hundred labels from one channel then move the weights towards it
+without losing what the current weights learnt from their own, larger training set, which a
+user does not have; trained from scratch, the same labels give a far weaker classifier.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from transforms.classifier import (
     RULE_FEATURES,
     SuggestionClassifier,
     build_features,
+    load_classifier,
     rule_features,
     unit_mean,
 )
@@ -49,6 +57,11 @@ DEFAULT_VETO_HOWTO = True
 DEFAULT_QUESTION_THRESHOLD: float | None = 0.85
 #: Share of the classifier's own suggestions the lexical prefilter must keep (cross-validated).
 DEFAULT_PREFILTER_RECALL = 0.99
+#: How strongly adapting keeps the current weights: an L2 pull towards them, against the loss
+#: summed over the labelled sentences (so more labels weigh more). Adapting the shipped weights
+#: to 50-800 reviews of an app they never saw, or to SemEval A's forum sentences, scored alike
+#: from 1 to 3 (docs/quality-research.md, tenth session).
+DEFAULT_PRIOR_STRENGTH = 2.0
 
 
 def _stderr(message: str) -> None:
@@ -144,7 +157,42 @@ class _Featurizer:
         return build_features(vectors, rules, context)
 
 
-def _fit(features: list[np.ndarray], labels: list[int], c: float):
+@dataclass(frozen=True)
+class _Fitted:
+    """Weights in scikit-learn's layout (what ``_classifier`` reads)."""
+
+    coef_: np.ndarray  # (1, features)
+    intercept_: np.ndarray  # (1,)
+
+
+def _adapt(prior: SuggestionClassifier, x: np.ndarray, y: np.ndarray, strength: float) -> _Fitted:
+    """Logistic regression with balanced class weights and a Gaussian prior centred on
+    ``prior``'s weights (maximum a posteriori, L-BFGS)."""
+    from scipy.optimize import minimize
+
+    w0 = np.append(prior.coef, prior.intercept).astype(np.float64)
+    x1 = np.hstack([x.astype(np.float64), np.ones((len(x), 1))])
+    y = y.astype(np.float64)
+    weight = np.where(y == 1, 0.5 / y.mean(), 0.5 / (1 - y.mean()))
+
+    def loss_and_gradient(w: np.ndarray) -> tuple[float, np.ndarray]:
+        z = x1 @ w
+        loss = np.sum(weight * (np.logaddexp(0, z) - y * z)) + strength * np.sum((w - w0) ** 2)
+        p = 0.5 * (1 + np.tanh(z / 2))  # the logistic function, without overflow
+        return float(loss), x1.T @ (weight * (p - y)) + 2 * strength * (w - w0)
+
+    w = minimize(loss_and_gradient, w0, jac=True, method="L-BFGS-B").x
+    return _Fitted(w[None, :-1], w[-1:])
+
+
+def _fit(
+    features: list[np.ndarray],
+    labels: list[int],
+    c: float,
+    prior: SuggestionClassifier | None = None,
+    strength: float = DEFAULT_PRIOR_STRENGTH,
+):
+    """Fit on per-text feature rows; with ``prior``, adapt its weights (see the module)."""
     from sklearn.linear_model import LogisticRegression
 
     def lr(x: np.ndarray, y: np.ndarray):
@@ -152,6 +200,14 @@ def _fit(features: list[np.ndarray], labels: list[int], c: float):
 
     if len(set(labels)) < 2:
         raise EvalDataError("training needs both labels: some 1 (suggestion) and some 0")
+    if prior is not None:
+        xs, ys = [], []
+        for f, y in zip(features, labels, strict=True):
+            if y == 1 and len(f) > 1:
+                f = f[[int(np.argmax(prior.probabilities(f)))]]
+            xs.append(f)
+            ys += [y] * len(f)
+        return _adapt(prior, np.vstack(xs), np.asarray(ys), strength)
     # Round 1: every sentence carries its text's label.
     x1 = np.vstack(features)
     y1 = np.concatenate([[y] * len(f) for f, y in zip(features, labels, strict=True)])
@@ -168,6 +224,7 @@ def _fit(features: list[np.ndarray], labels: list[int], c: float):
 
 def _classifier(model, model_id: str, threshold: float, rule_decides: float | None,
                 use_context: bool, info: dict, veto_howto: bool = DEFAULT_VETO_HOWTO,
+                question_threshold: float | None = DEFAULT_QUESTION_THRESHOLD,
                 ) -> SuggestionClassifier:  # fmt: skip
     return SuggestionClassifier(
         model_id=model_id,
@@ -176,10 +233,18 @@ def _classifier(model, model_id: str, threshold: float, rule_decides: float | No
         threshold=threshold,
         rule_decides=rule_decides,
         veto_howto=veto_howto,
-        question_threshold=DEFAULT_QUESTION_THRESHOLD,
+        question_threshold=question_threshold,
         use_context=use_context,
         info=info,
     )
+
+
+def _like(prior: SuggestionClassifier, model, info: dict) -> SuggestionClassifier:
+    """New weights under ``prior``'s decision policy (thresholds, vetoes, model)."""
+    return _classifier(
+        model, prior.model_id, prior.threshold, prior.rule_decides, prior.use_context, info,
+        prior.veto_howto, prior.question_threshold,
+    )  # fmt: skip
 
 
 def predict_texts(clf: SuggestionClassifier, features: list[np.ndarray]) -> list[int]:
@@ -190,9 +255,11 @@ def predict_texts(clf: SuggestionClassifier, features: list[np.ndarray]) -> list
 def cross_validate(
     features: list[np.ndarray], labels: list[int], c: float, threshold: float,
     rule_decides: float | None, folds: int = 5, seed: int = 0,
-    veto_howto: bool = DEFAULT_VETO_HOWTO,
+    veto_howto: bool = DEFAULT_VETO_HOWTO, prior: SuggestionClassifier | None = None,
 ) -> dict[str, float]:  # fmt: skip
-    """Text-level P/R/F1 of class 1 over stratified folds (skipped if a class is too rare)."""
+    """Text-level P/R/F1 of class 1 over stratified folds (skipped if a class is too rare).
+    With ``prior`` each fold adapts it (its policy decides), and ``prior_f1`` is what the
+    prior itself scores on the same texts."""
     from sklearn.model_selection import StratifiedKFold
 
     y = np.asarray(labels)
@@ -201,10 +268,16 @@ def cross_validate(
         return {}
     predicted = np.zeros(len(y), dtype=int)
     for train, test in StratifiedKFold(folds, shuffle=True, random_state=seed).split(y, y):
-        model = _fit([features[i] for i in train], [labels[i] for i in train], c)
-        clf = _classifier(model, "", threshold, rule_decides, False, {}, veto_howto)
+        model = _fit([features[i] for i in train], [labels[i] for i in train], c, prior)
+        if prior is None:
+            clf = _classifier(model, "", threshold, rule_decides, False, {}, veto_howto)
+        else:
+            clf = _like(prior, model, {})
         predicted[test] = predict_texts(clf, [features[i] for i in test])
-    return {**binary_scores(labels, predicted.tolist()), "folds": folds}
+    scores = {**binary_scores(labels, predicted.tolist()), "folds": folds}
+    if prior is not None:
+        scores["prior_f1"] = binary_scores(labels, predict_texts(prior, features))["f1"]
+    return scores
 
 
 def distil_prefilter(
@@ -242,21 +315,34 @@ def train_on_texts(
     prefilter_recall: float | None = DEFAULT_PREFILTER_RECALL,
     info: dict | None = None,
     progress: Progress = _stderr,
+    prior: SuggestionClassifier | None = None,
 ) -> tuple[SuggestionClassifier, dict[str, float]]:
     """Fit on labelled texts; returns the classifier and its cross-validated scores (those of
     the classifier alone). With ``prefilter_recall``, a lexical prefilter is distilled from
-    the fitted classifier (see transforms/prefilter.py)."""
+    the fitted classifier (see transforms/prefilter.py). With ``prior``, its weights are
+    adapted instead (its model, decision policy and prefilter are kept; the arguments for
+    those are ignored)."""
     if not texts:
         raise EvalDataError("no labelled sentences to train on")
+    if prior is not None:
+        if prior.use_context:
+            raise EvalDataError(
+                "the current classifier reads each sentence's context, which adapting does "
+                "not support: train a new one with --from-scratch"
+            )
+        model_id, use_context = prior.model_id, False
     featurizer = _Featurizer(texts, model_id, batch_size, progress)
     features = [featurizer.rows(t, use_context) for t in texts]
     labels = [t.label for t in texts]
     scores: dict[str, float] = {}
     if cv:
         progress("cross-validating (5 folds over texts)")
-        scores = cross_validate(features, labels, c, threshold, rule_decides, veto_howto=veto_howto)
-    progress(f"fitting on {len(texts)} texts ({sum(labels)} positive)")
-    model = _fit(features, labels, c)
+        scores = cross_validate(
+            features, labels, c, threshold, rule_decides, veto_howto=veto_howto, prior=prior
+        )
+    how = "adapting the current classifier to" if prior is not None else "fitting on"
+    progress(f"{how} {len(texts)} texts ({sum(labels)} positive)")
+    model = _fit(features, labels, c, prior)
     meta = {
         "trained_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "texts": len(texts),
@@ -266,6 +352,14 @@ def train_on_texts(
         "cross_validation": {k: round(float(v), 4) for k, v in scores.items()},
         **(info or {}),
     }
+    if prior is not None:
+        meta.pop("C")
+        meta["adapted_from"] = {"prior_strength": DEFAULT_PRIOR_STRENGTH, **prior.info}
+        clf = _like(prior, model, meta)
+        # Distilled from the current weights' own, larger training set; the adapted weights
+        # move little, and a few hundred labels are too few to distil a new one from.
+        clf.prefilter = prior.prefilter
+        return clf, scores
     clf = _classifier(model, model_id, threshold, rule_decides, use_context, meta, veto_howto)
     if prefilter_recall is not None and not use_context:
         progress("distilling the lexical prefilter from the classifier's decisions")
@@ -283,9 +377,12 @@ def train_classifier(
     out_path: Path,
     include_corrections: bool = True,
     progress: Progress = _stderr,
+    from_scratch: bool = False,
 ) -> dict[str, float]:
     """Train from a ``text,label`` CSV and/or the warehouse's analyst corrections, write the
-    weights JSON to ``out_path``; returns cross-validated precision, recall, F1 and counts."""
+    weights JSON to ``out_path``; returns cross-validated precision, recall, F1 and counts
+    (and ``prior_f1``, the current classifier's F1 on the same texts, when adapting). Adapts
+    the configured classifier (``detection.classifier``) unless ``from_scratch``."""
     min_chars = settings.thresholds.min_sentence_chars
     texts: list[LabelledText] = []
     if csv_path is not None:
@@ -300,12 +397,17 @@ def train_classifier(
             "nothing to train on: give --data FILE.csv (columns text,label) or record "
             "corrections with `ideas label`"
         )
+    prior = None
+    if not from_scratch:
+        prior = load_classifier(settings.detection.classifier)
+        progress(f"adapting the current classifier ({settings.detection.classifier})")
     clf, scores = train_on_texts(
         texts,
         settings.detection.classifier_model,
         batch_size=settings.model.batch_size,
         info={"data": str(csv_path) if csv_path else None},
         progress=progress,
+        prior=prior,
     )
     clf.save(Path(out_path))
     progress(f"wrote {out_path}")

@@ -6,6 +6,7 @@ All sentences here are written by us (no shared data)."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -76,11 +77,14 @@ def _labels_csv(tmp_path: Path) -> Path:
     return _csv(tmp_path / "labels.csv", [[t, 1] for t in POSITIVE] + [[t, 0] for t in NEGATIVE])
 
 
-def _probabilities(clf: SuggestionClassifier, sentences: list[str], language: str) -> np.ndarray:
+def _probabilities(
+    clf: SuggestionClassifier, sentences: list[str], language: str, prefilter: bool = True
+) -> np.ndarray:
     probabilities, _ = clf.score_sentences(
         sentences,
         [language] * len(sentences),
         lambda texts: embeddings.encode(clf.model_id, texts),
+        use_prefilter=prefilter,
     )
     return probabilities
 
@@ -88,8 +92,9 @@ def _probabilities(clf: SuggestionClassifier, sentences: list[str], language: st
 def test_training_on_a_tiny_csv_writes_weights_that_load_and_separate(tmp_path):
     out = tmp_path / "clf.json"
     result = train_classifier(
-        _labels_csv(tmp_path), _settings(tmp_path), out, progress=lambda m: None
-    )
+        _labels_csv(tmp_path), _settings(tmp_path), out, progress=lambda m: None,
+        from_scratch=True,
+    )  # fmt: skip
     assert result["n"] == 20 and result["positives"] == 10 and result["corrections"] == 0
     assert {"precision", "recall", "f1"} <= set(result)
     data = json.loads(out.read_text())
@@ -102,6 +107,67 @@ def test_training_on_a_tiny_csv_writes_weights_that_load_and_separate(tmp_path):
     no = _probabilities(clf, ["My watch arrived yesterday in a blue box."], "en")
     no_fr = _probabilities(clf, ["Ma montre est arrivée hier dans une boîte bleue."], "fr")
     assert min(yes[0], yes_fr[0]) > max(no[0], no_fr[0])
+
+
+def _cosine(a: np.ndarray, b: np.ndarray) -> float:
+    return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
+
+
+def test_adapting_moves_the_current_weights_towards_the_labels_and_keeps_the_rest(tmp_path):
+    shipped = load_classifier("bundled")
+    # A channel whose analysts call bug reports suggestions, which the shipped weights do not.
+    bugs = [
+        "The app crashes when I open a shared notebook.",
+        "Sync stopped working after the last update.",
+        "Photos attached to notes no longer load.",
+        "The widget shows yesterday's notes instead of today's.",
+        "Search returns nothing for words I can see in my notes.",
+        "Login fails with an unknown error on my tablet.",
+    ]
+    labels = _csv(
+        tmp_path / "bugs.csv",
+        [[t, 1] for t in bugs] + [[t, 0] for t in NEGATIVE] + [[t, 1] for t in POSITIVE[:4]],
+    )
+    out = tmp_path / "adapted.json"
+    result = train_classifier(labels, _settings(tmp_path), out, progress=lambda m: None)
+    adapted = load_classifier(out)
+    # What the current classifier scores on the same texts comes with the cross-validation.
+    assert 0 <= result["prior_f1"] <= 1 and 0 <= result["f1"] <= 1
+    # Its decision policy, model and prefilter are kept; its weights move, but not far.
+    assert (adapted.threshold, adapted.question_threshold, adapted.model_id) == (
+        shipped.threshold, shipped.question_threshold, shipped.model_id,
+    )  # fmt: skip
+    assert adapted.prefilter.info == shipped.prefilter.info
+    assert adapted.info["adapted_from"]["prior_strength"] > 0
+    assert not np.allclose(adapted.coef, shipped.coef)
+    assert _cosine(adapted.coef, shipped.coef) > 0.8
+    unseen_bug = ["Notes I delete on my phone come back after a sync."]
+    before, after = (_probabilities(c, unseen_bug, "en", False)[0] for c in (shipped, adapted))
+    assert after > before
+    # Trained from scratch on the same 20 texts, the weights have nothing of the shipped ones.
+    scratch = tmp_path / "scratch.json"
+    train_classifier(labels, _settings(tmp_path), scratch, progress=lambda m: None,
+                     from_scratch=True)  # fmt: skip
+    assert _cosine(load_classifier(scratch).coef, shipped.coef) < _cosine(
+        adapted.coef, shipped.coef
+    )
+
+
+def test_adapting_a_classifier_that_reads_context_asks_for_from_scratch(tmp_path):
+    context = dataclasses.replace(
+        load_classifier("bundled"),
+        coef=np.zeros(2 * 512 + len(RULE_FEATURES)),
+        use_context=True,
+        prefilter=None,
+    )
+    weights = context.save(tmp_path / "context.json")
+    settings = _settings(tmp_path)
+    settings = settings.model_copy(
+        update={"detection": settings.detection.model_copy(update={"classifier": str(weights)})}
+    )
+    with pytest.raises(EvalDataError, match="--from-scratch"):
+        train_classifier(_labels_csv(tmp_path), settings, tmp_path / "o.json",
+                         progress=lambda m: None)  # fmt: skip
 
 
 def _toy(rule_decides: float | None, veto_howto: bool = True) -> SuggestionClassifier:
@@ -214,6 +280,8 @@ def test_cli_train_classifier_then_eval_with_the_new_weights(tmp_path, capsys):
     assert main(["train-classifier", "--data", str(_labels_csv(tmp_path)), "--out", str(out)]) == 0
     captured = capsys.readouterr()
     assert "F1" in captured.out and str(out) in captured.out
+    assert "the current classifier on the same texts: F1" in captured.out  # adapted by default
+    assert "adapting the current classifier (bundled)" in captured.err
     assert "decides the sentences already stored again" in captured.out
     assert "embedding" in captured.err  # progress on stderr
     config = tmp_path / "ideas.yml"
@@ -337,3 +405,20 @@ def test_an_information_question_without_a_request_cue_is_vetoed():
     clf = _toy(rule_decides=None)
     rules = rule_features("Is there a limit on the number of notebooks?", "en")
     assert not clf.decide(rules, probability=0.99)
+
+
+def test_train_classifier_warns_when_adapting_does_not_beat_the_current_one(
+    tmp_path, capsys, monkeypatch
+):
+    import idea_harvester.training as training
+
+    scores = {"precision": 0.5, "recall": 0.5, "f1": 0.5, "prior_f1": 0.6, "n": 40,
+              "positives": 20, "corrections": 0}  # fmt: skip
+    monkeypatch.setattr(training, "train_classifier", lambda *a, **k: scores)
+    assert main(["train-classifier", "--data", "x.csv", "--out", str(tmp_path / "o.json")]) == 0
+    captured = capsys.readouterr()
+    assert "the current classifier on the same texts: F1 0.600" in captured.out
+    assert "scores lower on them than the current one" in captured.err
+    scores["f1"] = 0.7
+    assert main(["train-classifier", "--data", "x.csv", "--out", str(tmp_path / "o.json")]) == 0
+    assert "warning" not in capsys.readouterr().err

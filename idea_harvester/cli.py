@@ -264,7 +264,7 @@ def cmd_train_classifier(args: argparse.Namespace) -> int:
                 print(
                     "warning: adapted to these labels, the classifier scores lower on them than "
                     "the current one: keep the current one, or label more sentences (`ideas "
-                    "to-label` lists the most useful) and train again",
+                    "to-label --random` draws a fair sample) and train again",
                     file=sys.stderr,
                 )
     else:
@@ -352,27 +352,42 @@ def cmd_to_label(args: argparse.Namespace) -> int:
         return 1
     boundary = labelling.Boundary.of(settings)
     with connect(settings.warehouse, read_only=True) as con:
-        sentences = labelling.least_certain(con, boundary, args.limit, args.source)
+        if args.random:
+            min_chars = settings.thresholds.min_sentence_chars
+            sentences = labelling.random_sample(
+                con, boundary, args.limit, min_chars, args.source, args.seed
+            )
+        else:
+            sentences = labelling.least_certain(con, boundary, args.limit, args.source)
     if not sentences:
         where = f" of source {args.source!r}" if args.source else ""
-        print(f"no unlabelled sentence{where} was scored by the detector: nothing to label")
+        scored = "" if args.random else " was scored by the detector"
+        print(f"no unlabelled sentence{where}{scored}: nothing to label")
         return 0
+    order = "drawn at random" if args.random else "least certain first"
     if args.csv:
         count = labelling.write_csv(Path(args.csv), sentences)
+        then = (
+            f"`ideas label --from {args.csv}`; once every row is labelled, the same file "
+            f"measures the detector: `ideas eval suggestions --data {args.csv}`"
+            if args.random
+            else f"`ideas label --from {args.csv}`"
+        )
         print(
-            f"wrote {count} sentences to {args.csv}, least certain first: fill in its label "
-            f"column (1 or 0, empty to skip), then `ideas label --from {args.csv}`"
+            f"wrote {count} sentences to {args.csv}, {order}: fill in its label column (1 or "
+            f"0, empty to skip), then {then}"
         )
         return 0
     print(
-        f"{len(sentences)} sentences to label, least certain first (the detector's score / "
-        "the score the sentence needs to be a suggestion; label with `ideas label ID --yes` "
-        "or `--no`):"
+        f"{len(sentences)} sentences to label, {order} (the detector's score / the score the "
+        "sentence needs to be a suggestion, - if none; label with `ideas label ID --yes` or "
+        "`--no`):"
     )
     for s in sentences:
         decided = "suggestion" if s.is_suggestion else "not"
+        needed = "-" if s.needed is None else f"{s.needed:.2f}"
         text = s.text if len(s.text) <= 100 else s.text[:99] + "…"
-        print(f"  {s.sentence_id}  {s.score:.2f}/{s.needed:.2f} {decided:10s} [{s.source}] {text}")
+        print(f"  {s.sentence_id}  {s.score:.2f}/{needed:4s} {decided:10s} [{s.source}] {text}")
     return 0
 
 
@@ -851,14 +866,25 @@ def build_parser() -> argparse.ArgumentParser:
         "to-label",
         help="list the sentences whose verdict is least certain, to label next",
         description="Lists the stored, unlabelled sentences whose detector score is nearest "
-        "the threshold at which they become suggestions: a label there corrects the likeliest "
-        "mistakes and teaches `ideas train-classifier` the most. With --csv, writes them to a "
-        "file to fill in and record with `ideas label --from`.",
+        "the score they need to become suggestions: a label there corrects the likeliest "
+        "mistakes. With --random, a random sample of all the sentences the detector decides "
+        "instead: labelled, it measures the detector on your channels (`ideas eval "
+        "suggestions --data FILE.csv`) and is the fair sample to train on (sentences near "
+        "the threshold alone make a biased one). With --csv, writes them to a file to fill in "
+        "and record with `ideas label --from`.",
     )
     p.add_argument(
         "--limit", type=_positive_int, default=20, help="how many sentences (default 20)"
     )
     p.add_argument("--source", metavar="NAME", help="only this source's sentences")
+    p.add_argument(
+        "--random",
+        action="store_true",
+        help="a random sample of every sentence the detector decides, not the least certain",
+    )
+    p.add_argument(
+        "--seed", type=int, default=0, help="with --random: the same seed draws the same sample"
+    )
     p.add_argument(
         "--csv",
         metavar="FILE.csv",

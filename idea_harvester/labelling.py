@@ -5,7 +5,9 @@
 likeliest mistakes and teaches the classifier the most. With ``--csv`` it writes them to a
 file an analyst fills in (column ``label``: 1 / 0, yes / no, or empty to skip), which
 ``ideas label --from`` records. Labels go to ``core.suggestion_labels``; the next enrich
-applies them over the detector and ``ideas train-classifier`` learns from them.
+applies them over the detector and ``ideas train-classifier`` learns from them. With
+``--random`` it draws the sentences at random instead: the fair sample for measuring the
+detector on one's own channels and for training.
 """
 
 from __future__ import annotations
@@ -21,9 +23,12 @@ import duckdb
 from idea_harvester.config import Settings
 from idea_harvester.evaluation import EvalDataError, read_rows
 from transforms.classifier import SuggestionClassifier, load_classifier, rule_features
+from transforms.sentences import TEAM_CUE
 
-#: The columns ``ideas to-label --csv`` writes; ``ideas label --from`` needs the first and last.
-CSV_COLUMNS = ("sentence_id", "source", "score", "needed", "decided", "sentence", "label")
+#: The columns ``ideas to-label --csv`` writes. ``ideas label --from`` reads sentence_id and
+#: label; text and label also make it a file for ``ideas eval suggestions`` and ``ideas
+#: train-classifier --data``.
+CSV_COLUMNS = ("sentence_id", "source", "score", "needed", "decided", "text", "label")
 _YES = {"1", "yes", "y", "true"}
 _NO = {"0", "no", "n", "false"}
 
@@ -63,13 +68,14 @@ class Boundary:
 
 
 @dataclass(frozen=True)
-class Uncertain:
-    """A stored sentence whose verdict is near the score it needs."""
+class Candidate:
+    """A stored sentence to label: the detector's score, the score it needs to be a
+    suggestion (None: no score makes it one), and the verdict."""
 
     sentence_id: str
     source: str
     score: float
-    needed: float
+    needed: float | None
     is_suggestion: bool
     text: str
 
@@ -79,7 +85,7 @@ def least_certain(
     boundary: Boundary,
     limit: int,
     source: str | None = None,
-) -> list[Uncertain]:
+) -> list[Candidate]:
     """Unlabelled sentences the detector scored, nearest the score they need first (ties by
     id). Sentences it never scored (cleared by the prefilter, outside an ``explicit_only``
     source's cues, written by the team) have score 0 and are left out, and so are those no
@@ -102,7 +108,7 @@ def least_certain(
         """,
         [source, source],
     )
-    best: list[tuple[float, str, Uncertain]] = []
+    best: list[tuple[float, str, Candidate]] = []
     while rows := cursor.fetchmany(1000):
         for sentence_id, name, score, flag, text, language, nearest in rows:
             if len(best) >= limit and nearest > best[limit - 1][0]:
@@ -110,13 +116,47 @@ def least_certain(
             needed = boundary.needed(text, language)
             if needed is None:
                 continue
-            uncertain = Uncertain(sentence_id, name, score, needed, flag, text)
+            uncertain = Candidate(sentence_id, name, score, needed, flag, text)
             best.append((abs(score - needed), sentence_id, uncertain))
             best.sort(key=lambda b: (b[0], b[1]))
     return [u for _, _, u in best[:limit]]
 
 
-def write_csv(path: Path, sentences: Iterable[Uncertain]) -> int:
+def random_sample(
+    con: duckdb.DuckDBPyConnection,
+    boundary: Boundary,
+    limit: int,
+    min_chars: int,
+    source: str | None = None,
+    seed: int = 0,
+) -> list[Candidate]:
+    """Unlabelled sentences drawn at random (the same ``seed`` draws the same ones) among all
+    those the detector decides: at least ``min_chars`` long, not written by the team,
+    scored or not. Labelled, they measure the detector on these channels (``ideas eval
+    suggestions``) and make a fair training sample; the sentences nearest the threshold
+    alone do not (docs/quality-research.md, tenth session)."""
+    rows = con.execute(
+        """
+        SELECT s.sentence_id, i.source_name, s.suggestion_score, s.is_suggestion,
+               s.sentence_text, s.language
+        FROM core.sentences s
+        JOIN raw.items i USING (item_id)
+        WHERE length(s.sentence_text) >= ?
+          AND coalesce(s.suggestion_cue, '') <> ?
+          AND s.sentence_id NOT IN (SELECT sentence_id FROM core.suggestion_labels)
+          AND (?::VARCHAR IS NULL OR i.source_name = ?)
+        ORDER BY hash(s.sentence_id || ?::VARCHAR), s.sentence_id
+        LIMIT ?
+        """,
+        [min_chars, TEAM_CUE, source, source, str(seed), limit],
+    ).fetchall()
+    return [
+        Candidate(r[0], r[1], float(r[2] or 0.0), boundary.needed(r[4], r[5]), bool(r[3]), r[4])
+        for r in rows
+    ]
+
+
+def write_csv(path: Path, sentences: Iterable[Candidate]) -> int:
     """Write ``sentences`` for labelling (column ``label`` left empty); returns the count."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -126,9 +166,9 @@ def write_csv(path: Path, sentences: Iterable[Uncertain]) -> int:
         writer.writerow(CSV_COLUMNS)
         for s in sentences:
             decided = "yes" if s.is_suggestion else "no"
-            writer.writerow(
-                [s.sentence_id, s.source, f"{s.score:.3f}", f"{s.needed:.2f}", decided, s.text, ""]
-            )
+            needed = "" if s.needed is None else f"{s.needed:.2f}"
+            score = f"{s.score:.3f}"
+            writer.writerow([s.sentence_id, s.source, score, needed, decided, s.text, ""])
             count += 1
     return count
 

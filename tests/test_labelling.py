@@ -6,6 +6,7 @@ are then set by hand so that the order to expect is known."""
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import pytest
@@ -139,7 +140,7 @@ def test_to_label_prints_the_list_and_a_csv_that_label_from_records(loaded, caps
         ids["I use it late at night"],
         ids["My boss wants spreadsheets"],
     ]
-    assert rows[0]["decided"] == "no" and rows[0]["sentence"].startswith("Sync failed twice")
+    assert rows[0]["decided"] == "no" and rows[0]["text"].startswith("Sync failed twice")
     assert all(r["label"] == "" for r in rows)
 
     # The analyst fills in two labels and leaves one empty.
@@ -212,3 +213,62 @@ def test_to_label_on_a_missing_warehouse_says_to_run_first(tmp_path, capsys):
     config.write_text(f"warehouse: {tmp_path / 'w.duckdb'}\nlanding: {tmp_path / 'l'}\n")
     assert main(["--config", str(config), "to-label"]) == 1
     assert "run `ideas run` first" in capsys.readouterr().err
+
+
+def _sample(settings: Settings, limit: int = 50, seed: int = 0) -> list:
+    with connect(settings.warehouse, read_only=True) as con:
+        return labelling.random_sample(
+            con,
+            labelling.Boundary.of(settings),
+            limit,
+            settings.thresholds.min_sentence_chars,
+            seed=seed,
+        )
+
+
+def test_a_random_sample_draws_from_every_sentence_the_detector_decides(loaded, capsys):
+    with connect(loaded.warehouse) as con:
+        decided = con.execute(
+            "SELECT count(*) FROM core.sentences WHERE length(sentence_text) >= ?",
+            [loaded.thresholds.min_sentence_chars],
+        ).fetchone()[0]
+        (team,) = con.execute(
+            "UPDATE core.sentences SET suggestion_cue = 'team author' "
+            "WHERE starts_with(sentence_text, 'My boss wants') RETURNING sentence_id"
+        ).fetchone()
+    ids = _set_scores(loaded, {"Sync failed twice": 0.3})  # every other score becomes 0
+    assert main(["--config", _config(loaded), "label", ids["Sync failed twice"], "--no"]) == 0
+    sample = _sample(loaded)
+    found = {c.sentence_id for c in sample}
+    # Unscored sentences count too; the labelled one and the team's are left out.
+    assert len(sample) == decided - 2
+    assert team not in found and ids["Sync failed twice"] not in found
+    assert all(c.score == 0 for c in sample)
+    howto = next(c for c in sample if c.text.startswith("How do I move"))
+    assert howto.needed is None  # vetoed: no score makes it a suggestion
+    # The same seed draws the same sample, in the same order; another seed another order.
+    assert [c.sentence_id for c in _sample(loaded)] == [c.sentence_id for c in sample]
+    assert [c.sentence_id for c in _sample(loaded, seed=1)] != [c.sentence_id for c in sample]
+    assert [c.sentence_id for c in _sample(loaded, limit=3)] == [c.sentence_id for c in sample[:3]]
+
+
+def test_a_labelled_random_sample_measures_the_detector(loaded, capsys, tmp_path):
+    config = _config(loaded)
+    sheet = tmp_path / "sample.csv"
+    assert main(["--config", config, "to-label", "--random", "--csv", str(sheet)]) == 0
+    assert f"ideas eval suggestions --data {sheet}" in capsys.readouterr().out
+    with sheet.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    for row in rows:  # the analyst agrees with the detector except on one sentence
+        row["label"] = "1" if row["decided"] == "yes" else "0"
+    wrong = next(r for r in rows if r["decided"] == "yes")
+    wrong["label"] = "0"
+    with sheet.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=labelling.CSV_COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    assert main(["--config", config, "eval", "suggestions", "--data", str(sheet), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    positives = sum(r["label"] == "1" for r in rows)
+    assert result["n"] == len(rows) and result["recall"] == 1.0
+    assert result["precision"] == pytest.approx(positives / (positives + 1))

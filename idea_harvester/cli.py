@@ -977,6 +977,13 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, WarehouseError) as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_USAGE
+    except Exception as err:
+        from transforms.classifier import ClassifierError  # not imported for every command
+
+        if not isinstance(err, ClassifierError):
+            raise
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -200,7 +200,9 @@ def record(
 ) -> tuple[list[tuple[str, str, bool]], list[str]]:
     """Store each (sentence_id, is_suggestion) in ``core.suggestion_labels`` (a new label of a
     sentence replaces its old one), in one transaction. Returns the recorded (sentence_id,
-    text, is_suggestion) and the ids not found in ``core.sentences`` (not recorded)."""
+    text, is_suggestion) and the ids not found in ``core.sentences`` (not recorded). A
+    sentence labelled twice keeps its last label."""
+    labels = list(dict(labels).items())
     ids = [sentence_id for sentence_id, _ in labels]
     found = dict(
         (r[0], (r[1], r[2]))

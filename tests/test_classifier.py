@@ -422,3 +422,16 @@ def test_train_classifier_warns_when_adapting_does_not_beat_the_current_one(
     scores["f1"] = 0.7
     assert main(["train-classifier", "--data", "x.csv", "--out", str(tmp_path / "o.json")]) == 0
     assert "warning" not in capsys.readouterr().err
+
+
+def test_adapting_a_missing_classifier_names_the_file(tmp_path, capsys):
+    config = tmp_path / "ideas.yml"
+    config.write_text(
+        f"warehouse: {tmp_path / 'w.duckdb'}\nlanding: {tmp_path / 'l'}\n"
+        f"detection:\n  classifier: {tmp_path / 'gone.json'}\n"
+    )
+    arguments = ["--config", str(config), "train-classifier", "--data", str(_labels_csv(tmp_path))]
+    assert main([*arguments, "--out", str(tmp_path / "o.json")]) == 2
+    assert "gone.json: no such classifier weights file" in capsys.readouterr().err
+    # From scratch, the configured weights are not needed.
+    assert main([*arguments, "--out", str(tmp_path / "o.json"), "--from-scratch"]) == 0

@@ -182,6 +182,13 @@ def test_label_from_reports_unknown_ids_and_bad_labels(loaded, capsys, tmp_path)
     assert "labelled 1 sentences" in captured.out and "1 unknown ids skipped" in captured.out
     assert "no sentence 's-gone'" in captured.err
 
+    # A sentence labelled twice keeps its last label.
+    sheet.write_text(f"sentence_id,label\n{known},1\n{known},no\n", encoding="utf-8")
+    assert main(["--config", config, "label", "--from", str(sheet)]) == 0
+    assert "labelled 1 sentences (0 suggestions, 1 not)" in capsys.readouterr().out.replace(
+        f" from {sheet}", ""
+    )
+
     sheet.write_text(f"sentence_id,label\n{known},maybe\n", encoding="utf-8")
     assert main(["--config", config, "label", "--from", str(sheet)]) == 2
     assert f"{sheet}: line 2: label must be 1 or 0" in capsys.readouterr().err

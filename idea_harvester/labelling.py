@@ -12,6 +12,7 @@ detector on one's own channels and for training.
 
 from __future__ import annotations
 
+import bisect
 import csv
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -108,18 +109,18 @@ def least_certain(
         """,
         [source, source],
     )
-    best: list[tuple[float, str, Candidate]] = []
+    best: list[tuple[float, str, Candidate]] = []  # (distance, id, ...), nearest first
     while rows := cursor.fetchmany(1000):
         for sentence_id, name, score, flag, text, language, nearest in rows:
-            if len(best) >= limit and nearest > best[limit - 1][0]:
-                return [u for _, _, u in best[:limit]]
+            if len(best) == limit and nearest > best[-1][0]:
+                return [c for _, _, c in best]
             needed = boundary.needed(text, language)
             if needed is None:
                 continue
-            uncertain = Candidate(sentence_id, name, score, needed, flag, text)
-            best.append((abs(score - needed), sentence_id, uncertain))
-            best.sort(key=lambda b: (b[0], b[1]))
-    return [u for _, _, u in best[:limit]]
+            candidate = Candidate(sentence_id, name, score, needed, flag, text)
+            bisect.insort(best, (abs(score - needed), sentence_id, candidate))
+            del best[limit:]
+    return [c for _, _, c in best]
 
 
 def random_sample(

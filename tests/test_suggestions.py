@@ -390,8 +390,11 @@ def test_asking_whether_the_product_could_do_something_is_a_request(sentence: st
     assert "could the app get" in cue_evidence(sentence, "en")[0]
 
 
-def test_could_it_be_is_a_guess() -> None:
-    assert cue_evidence("Could it be that the sync is broken?", "en")[0] == {}
+@pytest.mark.parametrize(
+    "sentence", ["Could it be that the sync is broken?", "Could this update remove my notes?"]
+)
+def test_a_guess_or_a_worry_is_no_request(sentence: str) -> None:
+    assert cue_evidence(sentence, "en")[0] == {}
 
 
 def test_a_request_that_names_a_menu_is_still_a_request() -> None:

@@ -454,8 +454,10 @@ _EN_RULES: tuple[_Rule, ...] = (
     _rule(
         "could the app get",
         r"^(?:(?:could|would) (?!i\b|you\b|we\b|someone\b|anyone\b|somebody\b|anybody\b)"
+        # Not the verbs of a worry: "Could this update remove my notes?"
         r"(?:the |a |an |this )?\w+ (?:\w+ )?(?:get|have|offer|set|run|remember|sync|keep"
-        rf"|detect|recogni[sz]e|{_EN_PRODUCT_VERBS})"
+        r"|detect|recogni[sz]e|add|support|include|implement|enable|provide|allow|let"
+        r"|integrate|show|display|export|import|create|expand|extend|introduce|bring)"
         r"|can (?:the |this )\w+ (?:\w+ )?(?:get|have))\b",
         0.55,
     ),

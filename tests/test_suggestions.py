@@ -391,6 +391,22 @@ def test_asking_whether_the_product_could_do_something_is_a_request(sentence: st
 
 
 @pytest.mark.parametrize(
+    ("sentence", "is_request"),
+    [
+        # From the demo: "peut-on créer" fired the request cue in a question for information.
+        ("Combien de carnets peut-on créer avec la version gratuite ?", False),
+        ("Où peut-on ajouter une étiquette ?", False),
+        ("Quelle solution pouvez-vous m'apporter ?", False),
+        ("Pouvez-vous ajouter un mode sombre ?", True),
+        ("Bonjour, pouvez-vous ajouter un export ?", True),
+    ],
+)
+def test_pouvez_vous_asks_unless_the_question_asks_for_information(sentence, is_request) -> None:
+    assert ("pouvez-vous" in cue_evidence(sentence, "fr")[0]) is is_request
+    assert detect_suggestion(sentence, "fr").is_suggestion is is_request
+
+
+@pytest.mark.parametrize(
     "sentence", ["Could it be that the sync is broken?", "Could this update remove my notes?"]
 )
 def test_a_guess_or_a_worry_is_no_request(sentence: str) -> None:

@@ -673,7 +673,11 @@ _FR_RULES: tuple[_Rule, ...] = (
         0.7,
     ),
     _rule(
+        # Not in a question for information: "Combien de carnets peut-on créer ?", "Où
+        # peut-on ajouter une étiquette ?" ("Pourquoi ne peut-on pas ...?" stays a request).
         "pouvez-vous",
+        r"^(?!(?:et |mais |alors |bonjour,? )?(?:combien|comment|ou|quand|quel(?:le)?s?"
+        r"|lequel|laquelle|a quoi|qui)\b).*?"
         r"\b(?:pouvez|peux|peut|pouvons)[- ](?:vous|tu|on|t-on|nous) "
         rf"(?:svp |s'il vous plait |nous |aussi |enfin |juste )*(?:{_FR_VERBS}"
         r"|faire en sorte|penser a|nous (?:donner|permettre|proposer))\b",

@@ -28,6 +28,7 @@ from transforms.labels import (
             "Keep notebooks available offline on Android",
         ),
         ("Allow me to export a whole notebook.", "Export a whole notebook"),
+        ("Please display the battery level.", "Battery level"),  # like the rules' verbs
         (
             "J'aimerais pouvoir exporter mes notes en Markdown, tout simplement.",
             "Exporter mes notes en Markdown",

@@ -39,7 +39,7 @@ _CUES = [
     r"(consider|think\s+about)\s+",
     r"(let|allow)\s+(us|me|users|people)\s+(to\s+)?",
     r"(add|make|let|bring|support|include|allow|offer|provide|ship|implement|give\s+us|"
-    r"integrate|enable|show)\s+",
+    r"integrate|enable|show|display)\s+",
     # French
     r"(ce|ça|ca|c" + _APOS + r")\s*serait\s+(vraiment\s+|tellement\s+|très\s+)?(bien|génial|"
     r"top|super|pratique|idéal|utile|chouette|cool|parfait)\s+(de\s+pouvoir\s+|d"

@@ -52,6 +52,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PREVALENCE = 0.1
 #: How many labelled reviews of the test app the cross-app weights are adapted to.
 ADAPT_LABELS = 800
+#: The Mini-BAR apps, and the cross-app protocol's (train app, test app) pairs.
+APPS = ("garmin_connect", "huawei_health")
+DIRECTIONS = (APPS, APPS[::-1])
 
 
 def _write(path: Path, header: list[str], rows: list[list]) -> Path:
@@ -97,7 +100,7 @@ def prepare(data: Path, out: Path) -> dict[str, tuple[str, Path]]:
         _write(out / "subtaskA_train_distinct.csv", ["text", "label"], rows),
     )
     minibar = data / "minibar"
-    for app in ("garmin_connect", "huawei_health"):
+    for app in APPS:
         rows = []
         for lang in ("en", "fr"):
             path = minibar / "classification" / f"{app}.{lang}.csv"
@@ -216,12 +219,12 @@ def semeval_a_retrained(
 
 def minibar_cross_app(
     files: dict[str, tuple[str, Path]], settings: Settings, tmp: Path
-) -> list[tuple[str, dict[str, float]]]:
+) -> list[tuple[str, dict[str, float], Path]]:
     """Train on one app's Mini-BAR reviews (EN+FR) with `ideas train-classifier`'s code, test
-    on the other app through `ideas eval suggestions`, both directions."""
-    apps = ("garmin_connect", "huawei_health")
+    on the other app through `ideas eval suggestions`, both directions; returns (direction,
+    result, the weights trained)."""
     results = []
-    for train_app, test_app in (apps, apps[::-1]):
+    for train_app, test_app in DIRECTIONS:
         # From scratch: the shipped weights were trained on both apps.
         weights = _train(
             files[f"Mini-BAR {train_app} EN+FR"][1],
@@ -234,26 +237,28 @@ def minibar_cross_app(
             _with_classifier(settings, str(weights)),
             prevalence=PREVALENCE,
         )
-        results.append((f"Mini-BAR {train_app} -> {test_app}", result))
+        results.append((f"Mini-BAR {train_app} -> {test_app}", result, weights))
     return results
 
 
 def minibar_adapted(
-    files: dict[str, tuple[str, Path]], settings: Settings, tmp: Path, labels: int = ADAPT_LABELS
+    files: dict[str, tuple[str, Path]],
+    settings: Settings,
+    tmp: Path,
+    cross_app_weights: list[Path],
+    labels: int = ADAPT_LABELS,
 ) -> list[tuple[str, dict[str, float], dict[str, float], dict[str, float]]]:
-    """After the cross-app protocol (run first: its weights are reused), label ``labels``
-    reviews of the test app drawn at random (seed 0), adapt the weights to them with `ideas
-    train-classifier`, and test on the app's other reviews; returns (direction, before,
-    adapted, trained from scratch on the labelled reviews alone), all measured on those
-    other reviews."""
-    apps = ("garmin_connect", "huawei_health")
+    """Take the cross-app weights (one per direction, from ``minibar_cross_app``), label
+    ``labels`` reviews of the test app drawn at random (seed 0), adapt the weights to them
+    with `ideas train-classifier`, and test on the app's other reviews; returns (direction,
+    before, adapted, trained from scratch on the labelled reviews alone), all measured on
+    those other reviews."""
     results = []
-    for train_app, test_app in (apps, apps[::-1]):
+    for (train_app, test_app), weights in zip(DIRECTIONS, cross_app_weights, strict=True):
         rows = _read(files[f"Mini-BAR {test_app} EN+FR"][1])
         random.Random(0).shuffle(rows)
         labelled = _write(tmp / f"labelled-{test_app}.csv", ["text", "label"], rows[:labels])
         rest = _write(tmp / f"rest-{test_app}.csv", ["text", "label"], rows[labels:])
-        weights = tmp / f"classifier-{train_app}.json"
         adapted = _train(
             labelled,
             _with_classifier(settings, str(weights)),
@@ -320,7 +325,8 @@ def main() -> None:
                     f"ideas eval suggestions --data <{path.name}> --explicit --json{at}",
                 )
         if not only or "suggestions" in only:
-            for name, result in minibar_cross_app(files, settings, Path(tmp)):
+            cross_app = minibar_cross_app(files, settings, Path(tmp))
+            for name, result, _ in cross_app:
                 show(
                     name,
                     result,
@@ -328,7 +334,8 @@ def main() -> None:
                     f"; ideas eval suggestions --data <test app.csv> --prevalence {PREVALENCE}, "
                     "detection.classifier: W.json",
                 )
-            for name, before, after, scratch in minibar_adapted(files, settings, Path(tmp)):
+            adapted = minibar_adapted(files, settings, Path(tmp), [w for _, _, w in cross_app])
+            for name, before, after, scratch in adapted:
                 rest = f"the test app's other {before['n']} reviews"
                 labelled = f"<{ADAPT_LABELS} reviews of the test app, drawn at random>"
                 then = f"; ideas eval suggestions --data <{rest}>, detection.classifier: W2.json"

@@ -348,12 +348,11 @@ def train_on_texts(
         "texts": len(texts),
         "positives": int(sum(labels)),
         "corrections": sum(t.origin == "correction" for t in texts),
-        "C": c,
+        **({"C": c} if prior is None else {}),
         "cross_validation": {k: round(float(v), 4) for k, v in scores.items()},
         **(info or {}),
     }
     if prior is not None:
-        meta.pop("C")
         meta["adapted_from"] = {"prior_strength": DEFAULT_PRIOR_STRENGTH, **prior.info}
         clf = _like(prior, model, meta)
         # Distilled from the current weights' own, larger training set; the adapted weights

@@ -312,11 +312,12 @@ def _decide_items(
     team_items = frozenset(item[0] for item in items if item[3] in s.team_authors)
     explicit_items = frozenset(item[0] for item in items if item[4] in s.explicit_sources)
     rows = segment_items(
-        [(item[0], item[1], item[2], item[5]) for item in items],
+        [item[:3] for item in items],
         s,
         embed,
         team_items,
         explicit_items,
+        titles={item[0]: item[5] for item in items if item[5]},
     )
     _honour_labels(con, rows)
     source_of = {item[0]: item[4] for item in items}

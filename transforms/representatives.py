@@ -110,10 +110,10 @@ def refresh_representatives(
     for a, b in idea_store.idea_runs(owner, 0, len(owner)):
         rows = sorted(range(a, b), key=lambda r: (-typical[r], sentence_ids[r]))  # most typical
         top = rows[0]
-        top_points_back = points_back(label_of(str(texts[top]))[0])
-        margin = REPRESENTATIVE_MARGIN if top_points_back else LABEL_MARGIN
-        near = [r for r in rows[:LABEL_CANDIDATES] if typical[r] >= typical[top] - margin]
-        labelled = [(r, *label_of(str(texts[r]))) for r in near]  # cut for these only
+        top_label = label_of(str(texts[top]))
+        margin = REPRESENTATIVE_MARGIN if points_back(top_label[0]) else LABEL_MARGIN
+        near = [r for r in rows[1:LABEL_CANDIDATES] if typical[r] >= typical[top] - margin]
+        labelled = [(top, *top_label)] + [(r, *label_of(str(texts[r]))) for r in near]
         r, label, _ = max(  # max keeps the most typical of equals
             labelled,
             key=lambda c: typical[c[0]] - _penalty(c[1], c[2], languages[c[0]], label_language),

@@ -7,7 +7,7 @@ the detector id (transforms/detector.py): an edit here re-decides stored items.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -117,21 +117,20 @@ def classify_rows(
 
 
 def segment_items(
-    items: Sequence[tuple[str, str | None, str] | tuple[str, str | None, str, str | None]],
+    items: Sequence[tuple[str, str | None, str]],
     s: EnrichSettings,
     embed: Embed | None = None,
     team_items: frozenset[str] = frozenset(),
     explicit_items: frozenset[str] = frozenset(),
+    titles: Mapping[str, str] | None = None,
 ) -> list[dict]:
-    """Sentences of many (item_id, content_html, content_hash[, own_title]) with language and
-    the production suggestion decision (rules + classifier, one embedding batch). Items in
+    """Sentences of many (item_id, content_html, content_hash) with language and the
+    production suggestion decision (rules + classifier, one embedding batch). Items in
     ``team_items`` (written by the team) are cut into sentences but never mined; in
-    ``explicit_items`` a suggestion needs a request cue (see ``classify_rows``)."""
-    rows = [
-        r
-        for item in items
-        for r in rule_rows(item[0], item[1], item[2], s, item[3] if len(item) > 3 else None)
-    ]
+    ``explicit_items`` a suggestion needs a request cue (see ``classify_rows``); ``titles``
+    holds the titles to mine (``rule_rows``' ``own_title``) by item id."""
+    titles = titles or {}
+    rows = [r for item in items for r in rule_rows(*item, s, titles.get(item[0]))]
     team = [r for r in rows if r["item_id"] in team_items]
     for row in team:
         row.update(is_suggestion=False, suggestion_score=0.0, suggestion_cue=TEAM_CUE)

@@ -78,6 +78,14 @@ from transforms.labels import (
             "Pour moi, le chiffrement de bout en bout est essentiel.",
             "Chiffrement de bout en bout est essentiel",
         ),
+        (
+            "Next step: search inside scanned PDFs and photos, please.",
+            "Search inside scanned PDFs and photos",
+        ),
+        (
+            "Oui, des tâches qui se répètent toutes les semaines, s'il vous plaît.",
+            "Tâches qui se répètent toutes les semaines",
+        ),
     ],
 )
 def test_the_request_wording_is_cut(text, label):
@@ -133,6 +141,35 @@ def test_a_label_names_the_request_when_it_is_whole_and_stands_alone(text, names
 def test_long_labels_are_cut_to_a_few_words():
     label = label_of("Please add " + " ".join(f"word{n}" for n in range(20)) + ".")[0]
     assert label.endswith("…") and len(label.split()) == 8
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        # A long label ends before the last phrase that fits, without "…".
+        (
+            "Est-ce qu’il serait possible de rechercher le texte dans les images et les PDF "
+            "joints ?",
+            "Rechercher le texte dans les images",
+        ),
+        (
+            "Please add a home screen widget on Android with a single New note button.",
+            "Home screen widget on Android",
+        ),
+        (
+            "Please let me give edit rights to specific people on a shared notebook.",
+            "Give edit rights to specific people",
+        ),
+        # ... but not after a word that needs what follows ("you", "a", "able")
+        (
+            "Please add a gallery where you and the community can share templates.",
+            "Gallery where you and the community can share…",
+        ),
+    ],
+)
+def test_long_labels_end_where_a_phrase_does(text, label):
+    # They were cut all the same: a whole label is preferred to them as an idea's label.
+    assert label_of(text) == (label, False)
 
 
 def test_a_text_that_is_only_a_cue_keeps_its_words():

@@ -136,7 +136,7 @@ def request_focus_text(text: str) -> str:
 _OPENER = re.compile(
     r"^(?:small one|quick one|one (?:small |last )?thing|(?:a )?(?:small |quick )?tip"
     r"(?: for the team)?|edit|agreed|come on|honestly|seriously|petite (?:suggestion|remarque)"
-    r"|pour (?:moi|nous)|bref)\s*[,:]\s+(?:(?:but|mais)\s+)?(?=(?:\S+\s+){3}\S)",
+    r"|pour (?:moi|nous)|bref|next step|yes|oui)\s*[,:]\s+(?:(?:but|mais)\s+)?(?=(?:\S+\s+){3}\S)",
     re.IGNORECASE,
 )
 
@@ -160,6 +160,46 @@ _TRAILING_PLEASE = re.compile(
     r"[\s,]+(?:please|pls|plz|s" + _APOS + r"il (?:vous|te) pla[iî]t|svp)\W*$",
     re.IGNORECASE,
 )
+#: Words that open a new phrase (a preposition, a conjunction, a relative pronoun, a modal
+#: after the subject): a label longer than ``max_words`` ends before the last of them within
+#: reach, so that it stays a whole phrase ("Rechercher le texte dans les images [et les PDF]",
+#: "Handwriting support with the Apple Pencil [would be great]"). "of", "de" and "en" are not
+#: among them: they bind tighter ("Library of starter templates", "de bout en bout").
+_PHRASE_START = re.compile(
+    r"(?:and|or|but|so|with|without|for|to|on|in|at|from|by|via|per|when|while|where|which"
+    r"|that|because|since|like|instead|would|could|should|will|must|is|are"
+    r"|et|ou|mais|donc|avec|sans|pour|dans|sur|sous|par|quand|lorsque|qui|que|afin|car"
+    r"|comme|parce|à|doit|devrait|serait|pourrait|est|sont)",
+    re.IGNORECASE,
+)
+#: The fewest words a label cut at a phrase boundary keeps.
+_MIN_PHRASE_WORDS = 3
+#: Words a label cut at a phrase boundary must not end with: they need what follows ("a",
+#: "you", "able [to]").
+_DANGLING = re.compile(
+    r"(?:a|an|the|my|our|your|its|their|some|any|every|each|this|these|i|you|we|they|it"
+    r"|un|une|le|la|les|des|du|mon|ma|mes|nos|vos|leurs?|ce|cette|ces|je|tu|on|nous|vous|il"
+    r"|elle|ils|elles|able|want|need|have|has|going|trying|capable|besoin|envie)",
+    re.IGNORECASE,
+)
+
+
+def _cut(words: list[str], max_words: int) -> tuple[list[str], bool]:
+    """At most ``max_words`` words, and whether they end where the text does or a phrase
+    does (else the label ends in "…")."""
+    if len(words) <= max_words:
+        return words, True
+    for end in range(max_words, _MIN_PHRASE_WORDS - 1, -1):
+        last = words[end - 1].rstrip(",;:")
+        if (
+            _PHRASE_START.fullmatch(words[end])
+            and not _PHRASE_START.fullmatch(last)
+            and not _DANGLING.fullmatch(last)
+        ):
+            return [*words[: end - 1], last], True
+    return words[:max_words], False
+
+
 #: What "I wish" leaves before the object: "I wish there was end-to-end encryption".
 _THERE_WAS = re.compile(r"^there\s+(?:was|were|would\s+be|could\s+be)\s+", re.IGNORECASE)
 
@@ -185,8 +225,10 @@ def _sentence_label(sentence: str, max_words: int) -> tuple[str, bool]:
     words = label.split()
     if len(words) < 2:  # nothing meaningful left: keep the original words
         words, asked = " ".join(sentence.split()).rstrip(".!?…").split(), False
-    short = " ".join(words[:max_words]) + ("…" if len(words) > max_words else "")
+    kept, at_phrase_end = _cut(words, max_words)
+    short = " ".join(kept) + ("" if at_phrase_end else "…")
     short = short[:1].upper() + short[1:]
+    # A label cut short, even where a phrase ends, names less of the request than a whole one.
     return short, asked and len(words) <= max_words and not points_back(short)
 
 

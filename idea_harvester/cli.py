@@ -276,20 +276,10 @@ def cmd_train_classifier(args: argparse.Namespace) -> int:
     return 0
 
 
-def _live_warehouse(settings: Settings) -> bool:
-    if settings.warehouse.exists():
-        return True
-    print(
-        f"error: warehouse {settings.warehouse} does not exist yet: run `ideas run` first",
-        file=sys.stderr,
-    )
-    return False
-
-
 def cmd_label(args: argparse.Namespace) -> int:
     from idea_harvester import labelling
     from idea_harvester.evaluation import EvalDataError
-    from warehouse.db import connect
+    from warehouse.db import connect, require_existing
 
     if (args.sentence_id is None) == (args.from_csv is None):
         print("error: give a SENTENCE_ID with --yes or --no, or --from FILE.csv", file=sys.stderr)
@@ -302,8 +292,7 @@ def cmd_label(args: argparse.Namespace) -> int:
               "labels its rows", file=sys.stderr)  # fmt: skip
         return EXIT_USAGE
     settings = load_settings(args.config)
-    if not _live_warehouse(settings):
-        return 1
+    require_existing(settings.warehouse)
     try:
         labels = (
             labelling.read_csv(Path(args.from_csv))
@@ -348,8 +337,6 @@ def cmd_to_label(args: argparse.Namespace) -> int:
     from warehouse.db import connect
 
     settings = load_settings(args.config)
-    if not _live_warehouse(settings):
-        return 1
     boundary = labelling.Boundary.of(settings)
     with connect(settings.warehouse, read_only=True) as con:
         if args.random:
@@ -395,13 +382,10 @@ def _override(args: argparse.Namespace, action: str, done: str, **kwargs) -> int
     from idea_harvester.overrides import OverrideError
     from idea_harvester.run_context import RunContext
     from idea_harvester.steps import apply_override
+    from warehouse.db import require_existing
 
     settings = load_settings(args.config)
-    if not settings.warehouse.exists():
-        print(
-            f"error: no warehouse at {settings.warehouse}; run `ideas run` first", file=sys.stderr
-        )
-        return EXIT_USAGE
+    require_existing(settings.warehouse)
     try:
         counts = apply_override(
             settings, RunContext.now(), action, by=args.by, note=args.note, **kwargs
@@ -442,8 +426,10 @@ def cmd_keep_apart(args: argparse.Namespace) -> int:
 def cmd_reconsolidate(args: argparse.Namespace) -> int:
     from idea_harvester.run_context import RunContext
     from idea_harvester.steps import build_marts, reconsolidate
+    from warehouse.db import require_existing
 
     settings = load_settings(args.config)
+    require_existing(settings.warehouse)  # not an empty one made for the purpose
     ctx = RunContext.now()
     result = reconsolidate(
         settings,

@@ -144,3 +144,27 @@ def test_status_shows_which_sources_count_explicit_requests_only(tmp_path, capsy
     assert any(
         line.split()[0] == "chat" and line.endswith("disabled") for line in lines if line.strip()
     )
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["to-label"],
+        ["label", "s1", "--yes"],
+        ["merge", "a", "b"],
+        ["move", "s1"],
+        ["keep-apart", "a", "b"],
+        ["reconsolidate"],
+        ["reconsolidate", "--dry-run"],
+    ],
+)
+def test_commands_on_what_a_run_stored_say_to_run_first(command, tmp_path, capsys):
+    """One check, one message and one exit code for every command that reads or amends the
+    warehouse, and none of them leaves an empty warehouse behind."""
+    warehouse = tmp_path / "w.duckdb"
+    config = tmp_path / "ideas.yml"
+    config.write_text(f"warehouse: {warehouse}\nlanding: {tmp_path / 'l'}\n")
+    assert main(["--config", str(config), *command]) == 2
+    err = capsys.readouterr().err
+    assert f"warehouse {warehouse} does not exist yet: run `ideas run` (or `ideas demo`)" in err
+    assert not warehouse.exists()

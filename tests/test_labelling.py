@@ -218,8 +218,8 @@ def test_label_usage_errors_say_what_to_give(arguments, message, capsys, tmp_pat
 def test_to_label_on_a_missing_warehouse_says_to_run_first(tmp_path, capsys):
     config = tmp_path / "ideas.yml"
     config.write_text(f"warehouse: {tmp_path / 'w.duckdb'}\nlanding: {tmp_path / 'l'}\n")
-    assert main(["--config", str(config), "to-label"]) == 1
-    assert "run `ideas run` first" in capsys.readouterr().err
+    assert main(["--config", str(config), "to-label"]) == 2
+    assert "does not exist yet: run `ideas run` (or `ideas demo`) first" in capsys.readouterr().err
 
 
 def _sample(settings: Settings, limit: int = 50, seed: int = 0) -> list:

@@ -82,15 +82,21 @@ def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
         raise WarehouseError(f"cannot open warehouse {path}: {err}") from err
 
 
+def require_existing(path: Path) -> None:
+    """Raise ``WarehouseError`` saying what to run when there is no warehouse at ``path``: for
+    commands that read or amend what a run stored."""
+    if not Path(path).exists():
+        raise WarehouseError(
+            f"warehouse {path} does not exist yet: run `ideas run` (or `ideas demo`) first"
+        )
+
+
 @contextmanager
 def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the warehouse. Read-write opens create it and apply pending migrations."""
     path = Path(path)
     if read_only:
-        if not path.exists():
-            raise WarehouseError(
-                f"warehouse {path} does not exist yet: run `ideas run` (or `ideas demo`) first"
-            )
+        require_existing(path)
         con = _open(path, read_only=True)
     else:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -237,3 +237,17 @@ def test_an_edit_that_removes_the_representative_leaves_the_idea_a_new_one(tmp_p
         enrich.enrich(con, _settings(), progress=lambda m: None)
         left = _representative(con, idea_id)
     assert left is not None and left[0] != representative
+
+
+def test_new_labelling_code_labels_every_idea_again_and_says_so(tmp_path):
+    with connect(tmp_path / "w.duckdb") as con:
+        _fill_and_enrich(con)
+        ideas = con.execute("SELECT count(*) FROM core.ideas").fetchone()[0]
+        # As an upgrade finds them: labelled by an older version of the labelling code.
+        con.execute("UPDATE core.ideas SET label = 'old label', labeller_id = 'older'")
+        lines: list[str] = []
+        assert enrich.enrich(con, _settings(), progress=lines.append)["ideas_relabelled"] == ideas
+        assert ("old label",) not in con.execute("SELECT label FROM core.ideas").fetchall()
+        assert any(f"label of {ideas} ideas again" in line for line in lines)
+        # Labelled once: the next enrich has nothing to relabel.
+        assert enrich.enrich(con, _settings(), progress=lines.append)["ideas_relabelled"] == 0

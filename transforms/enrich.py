@@ -672,8 +672,13 @@ def enrich(
     adopted = adopt_ideas_of_other_models(con, s)
     grouped, new_ideas = _group_new_suggestions(con, s)
     _recount_ideas(con)
-    repair_representatives(con, s)
+    relabelled = repair_representatives(con, s)
     progress(f"grouped {grouped} new suggestions ({new_ideas} new ideas)")
+    if relabelled:
+        progress(
+            f"chose the quote and label of {relabelled} ideas again (the labelling code "
+            "changed, or their quote was edited or withdrawn)"
+        )
     return {
         "items_segmented": items,
         "items_redecided": redecided,
@@ -682,4 +687,5 @@ def enrich(
         "suggestions_grouped": grouped,
         "ideas_created": new_ideas,
         "ideas_moved_from_other_models": adopted,
+        "ideas_relabelled": relabelled,
     }

@@ -58,13 +58,30 @@ def read_rows(path: Path, columns: tuple[str, ...]) -> list[dict[str, str]]:
     return rows
 
 
+#: The spellings of a label every labelled file accepts (any case).
+YES_LABELS = frozenset({"1", "1.0", "yes", "y", "true"})
+NO_LABELS = frozenset({"0", "0.0", "no", "n", "false"})
+
+
+def parse_label(raw: str) -> bool | None:
+    """True for 1 (yes, true, 1.0), False for 0 (no, false, 0.0), None for anything else."""
+    value = raw.strip().lower()
+    return True if value in YES_LABELS else False if value in NO_LABELS else None
+
+
 def read_labelled(path: Path) -> tuple[list[str], list[int]]:
-    """The texts and 0/1 labels of a ``text,label`` file."""
-    rows = read_rows(path, ("text", "label"))
-    try:
-        return [r["text"] for r in rows], [int(float(r["label"])) for r in rows]
-    except ValueError as err:
-        raise EvalDataError(f"{path}: label must be 0 or 1 ({err})") from None
+    """The texts and 0/1 labels of a ``text,label`` file; EvalDataError naming the file and
+    line for a label that is not 0 or 1."""
+    texts, labels = [], []
+    for line, row in enumerate(read_rows(path, ("text", "label")), start=2):
+        label = parse_label(row["label"])
+        if label is None:
+            raise EvalDataError(
+                f"{path}: line {line}: label must be 0 or 1, found {row['label']!r}"
+            )
+        texts.append(row["text"])
+        labels.append(int(label))
+    return texts, labels
 
 
 def suggestion_verdicts(

@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 
 from idea_harvester.config import Settings
-from idea_harvester.evaluation import EvalDataError, read_rows
+from idea_harvester.evaluation import EvalDataError, parse_label, read_rows
 from transforms.classifier import SuggestionClassifier, load_classifier, rule_features
 from transforms.sentences import TEAM_CUE
 
@@ -30,8 +30,6 @@ from transforms.sentences import TEAM_CUE
 #: label; text and label also make it a file for ``ideas eval suggestions`` and ``ideas
 #: train-classifier --data``.
 CSV_COLUMNS = ("sentence_id", "source", "score", "needed", "decided", "text", "label")
-_YES = {"1", "yes", "y", "true"}
-_NO = {"0", "no", "n", "false"}
 
 
 @dataclass(frozen=True)
@@ -179,17 +177,17 @@ def read_csv(path: Path) -> list[tuple[str, bool]]:
     rows with an empty label are skipped. Raises EvalDataError naming the file and line."""
     labels = []
     for line, row in enumerate(read_rows(Path(path), ("sentence_id", "label")), start=2):
-        sentence_id, raw = row["sentence_id"].strip(), row["label"].strip().lower()
-        if not raw:
+        sentence_id, label = row["sentence_id"].strip(), parse_label(row["label"])
+        if not row["label"].strip():
             continue
-        if raw not in _YES | _NO:
+        if label is None:
             raise EvalDataError(
                 f"{path}: line {line}: label must be 1 or 0 (yes or no), or empty to skip; "
                 f"found {row['label']!r}"
             )
         if not sentence_id:
             raise EvalDataError(f"{path}: line {line}: no sentence_id")
-        labels.append((sentence_id, raw in _YES))
+        labels.append((sentence_id, label))
     return labels
 
 

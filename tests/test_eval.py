@@ -116,6 +116,23 @@ def test_a_missing_column_is_named(tmp_path, capsys):
     assert "missing column(s) text" in err and "bad.csv" in err
 
 
+@pytest.mark.parametrize("label", ["2", "-1", "0.5", "maybe", ""])
+def test_a_label_that_is_not_0_or_1_names_the_file_and_line(label, tmp_path, capsys):
+    data = _csv(
+        tmp_path / "bad.csv", ["text", "label"], [["Please add a dark mode.", 1], ["x y z", label]]
+    )
+    assert main(["eval", "suggestions", "--data", str(data)]) == 2
+    assert f"bad.csv: line 3: label must be 0 or 1, found {label!r}" in capsys.readouterr().err
+
+
+def test_labels_may_be_spelled_yes_no_or_true_false(tmp_path):
+    from idea_harvester.evaluation import read_labelled
+
+    rows = [["a", "1"], ["b", "0"], ["c", "Yes"], ["d", "no"], ["e", "TRUE"], ["f", "0.0"]]
+    data = _csv(tmp_path / "spelled.csv", ["text", "label"], rows)
+    assert read_labelled(data) == (list("abcdef"), [1, 0, 1, 0, 1, 0])
+
+
 def test_a_grouping_sweep_measures_each_threshold_and_names_the_best(tmp_path, capsys):
     data = _csv(tmp_path / "g.csv", ["text", "cluster"], GROUPING_ROWS)
     result = _json(

@@ -212,14 +212,22 @@ def _share(text: str) -> float:
     return value
 
 
-def _positive_int(text: str) -> int:
+def _whole_number(text: str, least: int) -> int:
     try:
         value = int(text)
     except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: give a whole number of at least 1")
+        value = least - 1
+    if value < least:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a whole number of at least {least}")
     return value
+
+
+def _positive_int(text: str) -> int:
+    return _whole_number(text, 1)
+
+
+def _count(text: str) -> int:
+    return _whole_number(text, 0)
 
 
 def _sweep_values(text: str) -> list[float]:
@@ -754,7 +762,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--errors",
-        type=int,
+        type=_count,
         default=0,
         metavar="N",
         help="also show up to N mistakes: false positives and negatives (suggestions), the "

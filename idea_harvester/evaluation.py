@@ -271,7 +271,10 @@ def eval_grouping(path: Path, settings: Settings, errors: int = 0) -> dict:
     """ARI, NMI, pair scores, number of groups and ``n``; with ``errors``, also up to that
     many gold clusters split the most and groups mixing the most clusters (``errors``)."""
     rows = read_rows(path, ("text", "cluster"))
-    texts, gold = [r["text"] for r in rows], [r["cluster"] for r in rows]
+    texts, gold = [r["text"] for r in rows], [r["cluster"].strip() for r in rows]
+    if "" in gold:
+        line = gold.index("") + 2
+        raise EvalDataError(f"{path}: line {line}: no cluster (give each text its gold group id)")
     predicted = group_texts(texts, EnrichSettings.from_settings(settings))
     result: dict = {**grouping_scores(gold, predicted), "n": len(rows)}
     if errors > 0:

@@ -125,6 +125,20 @@ def test_a_label_that_is_not_0_or_1_names_the_file_and_line(label, tmp_path, cap
     assert f"bad.csv: line 3: label must be 0 or 1, found {label!r}" in capsys.readouterr().err
 
 
+def test_a_text_without_a_cluster_names_the_file_and_line(tmp_path, capsys):
+    data = _csv(tmp_path / "g.csv", ["text", "cluster"], [["Dark mode", "a"], ["Night theme", " "]])
+    assert main(["eval", "grouping", "--data", str(data)]) == 2
+    assert "g.csv: line 3: no cluster" in capsys.readouterr().err
+
+
+def test_a_negative_count_of_errors_is_a_usage_error(tmp_path, capsys):
+    data = _csv(tmp_path / "s.csv", ["text", "label"], [["Please add a dark mode.", 1]])
+    with pytest.raises(SystemExit) as exit_:
+        main(["eval", "suggestions", "--data", str(data), "--errors", "-1"])
+    assert exit_.value.code == 2
+    assert "'-1': give a whole number of at least 0" in capsys.readouterr().err
+
+
 def test_labels_may_be_spelled_yes_no_or_true_false(tmp_path):
     from idea_harvester.evaluation import read_labelled
 

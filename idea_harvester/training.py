@@ -410,7 +410,6 @@ def train_classifier(
         prior=prior,
     )
     clf.save(Path(out_path))
-    progress(f"wrote {out_path}")
     return {
         **{k: float(v) for k, v in scores.items()},
         "n": len(texts),

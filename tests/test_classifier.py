@@ -284,6 +284,9 @@ def test_cli_train_classifier_then_eval_with_the_new_weights(tmp_path, capsys):
     assert "adapting the current classifier (bundled)" in captured.err
     assert "decides the sentences already stored again" in captured.out
     assert "embedding" in captured.err  # progress on stderr
+    n = len(POSITIVE) + len(NEGATIVE)
+    assert f"warning: {n} labelled texts are few" in captured.err
+    assert captured.err.count(str(out)) == 0 and captured.out.count(str(out)) == 2  # said once
     config = tmp_path / "ideas.yml"
     config.write_text(f"warehouse: w.duckdb\nlanding: l\ndetection:\n  classifier: {out.name}\n")
     data = _csv(
@@ -293,6 +296,15 @@ def test_cli_train_classifier_then_eval_with_the_new_weights(tmp_path, capsys):
         main(["--config", str(config), "eval", "suggestions", "--data", str(data), "--json"]) == 0
     )
     assert json.loads(capsys.readouterr().out)["n"] == 2
+
+
+def test_train_classifier_does_not_warn_of_few_labels_from_enough(tmp_path, capsys, monkeypatch):
+    from idea_harvester import cli
+
+    monkeypatch.setattr(cli, "FEW_LABELS", len(POSITIVE) + len(NEGATIVE))
+    out = tmp_path / "mine.json"
+    assert main(["train-classifier", "--data", str(_labels_csv(tmp_path)), "--out", str(out)]) == 0
+    assert "are few" not in capsys.readouterr().err
 
 
 def test_help_of_the_new_commands(capsys):
@@ -421,7 +433,7 @@ def test_train_classifier_warns_when_adapting_does_not_beat_the_current_one(
     assert "scores lower on them than the current one" in captured.err
     scores["f1"] = 0.7
     assert main(["train-classifier", "--data", "x.csv", "--out", str(tmp_path / "o.json")]) == 0
-    assert "warning" not in capsys.readouterr().err
+    assert "scores lower" not in capsys.readouterr().err
 
 
 def test_adapting_a_missing_classifier_names_the_file(tmp_path, capsys):

@@ -69,19 +69,20 @@ def parse_label(raw: str) -> bool | None:
     return True if value in YES_LABELS else False if value in NO_LABELS else None
 
 
+def binary_label(path: Path, line: int, raw: str) -> int:
+    """The 0/1 label ``raw`` of line ``line`` of ``path``; EvalDataError naming them if it
+    is neither."""
+    label = parse_label(raw)
+    if label is None:
+        raise EvalDataError(f"{path}: line {line}: label must be 0 or 1, found {raw!r}")
+    return int(label)
+
+
 def read_labelled(path: Path) -> tuple[list[str], list[int]]:
-    """The texts and 0/1 labels of a ``text,label`` file; EvalDataError naming the file and
-    line for a label that is not 0 or 1."""
-    texts, labels = [], []
-    for line, row in enumerate(read_rows(path, ("text", "label")), start=2):
-        label = parse_label(row["label"])
-        if label is None:
-            raise EvalDataError(
-                f"{path}: line {line}: label must be 0 or 1, found {row['label']!r}"
-            )
-        texts.append(row["text"])
-        labels.append(int(label))
-    return texts, labels
+    """The texts and 0/1 labels of a ``text,label`` file (``binary_label``)."""
+    rows = read_rows(path, ("text", "label"))
+    labels = [binary_label(path, line, r["label"]) for line, r in enumerate(rows, start=2)]
+    return [r["text"] for r in rows], labels
 
 
 def suggestion_verdicts(

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from idea_harvester.config import Settings
-from idea_harvester.evaluation import EvalDataError, binary_scores, parse_label, read_rows
+from idea_harvester.evaluation import EvalDataError, binary_label, binary_scores, read_rows
 from transforms import embeddings
 from transforms.classifier import (
     RULE_FEATURES,
@@ -89,14 +89,10 @@ def texts_from_csv(path: Path, min_chars: int) -> list[LabelledText]:
     rows = read_rows(Path(path), ("text", "label"))
     out = []
     for line, row in enumerate(rows, start=2):
-        label = parse_label(row["label"])
-        if label is None:
-            raise EvalDataError(
-                f"{path}: line {line}: label must be 0 or 1, found {row['label'].strip()!r}"
-            )
+        label = binary_label(path, line, row["label"])
         sentences, languages = split_text(row["text"], min_chars)
         if sentences:
-            out.append(LabelledText(sentences, languages, int(label)))
+            out.append(LabelledText(sentences, languages, label))
     return out
 
 

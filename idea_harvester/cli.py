@@ -350,20 +350,43 @@ def cmd_label(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sentences_to_label(args: argparse.Namespace, settings: Settings) -> list:
+    """``to-label``'s list, from the live warehouse (fresh: what was just labelled is left
+    out), or from its snapshot while a pipeline step holds the live file."""
+    from idea_harvester import labelling
+    from idea_harvester.snapshot import snapshot_path
+    from warehouse.db import WarehouseLocked, connect
+
+    boundary = labelling.Boundary.of(settings)
+
+    def listed(path: Path) -> list:
+        with connect(path, read_only=True) as con:
+            if args.random:
+                min_chars = settings.thresholds.min_sentence_chars
+                return labelling.random_sample(
+                    con, boundary, args.limit, min_chars, args.source, args.seed
+                )
+            return labelling.least_certain(con, boundary, args.limit, args.source)
+
+    try:
+        return listed(settings.warehouse)
+    except WarehouseLocked:
+        snapshot = snapshot_path(settings.warehouse)
+        if not snapshot.exists():
+            raise
+        print(
+            f"note: a pipeline step is writing the warehouse: listing from its snapshot "
+            f"{snapshot}, where sentences labelled since the last run may be listed again",
+            file=sys.stderr,
+        )
+        return listed(snapshot)
+
+
 def cmd_to_label(args: argparse.Namespace) -> int:
     from idea_harvester import labelling
-    from warehouse.db import connect
 
     settings = load_settings(args.config)
-    boundary = labelling.Boundary.of(settings)
-    with connect(settings.warehouse, read_only=True) as con:
-        if args.random:
-            min_chars = settings.thresholds.min_sentence_chars
-            sentences = labelling.random_sample(
-                con, boundary, args.limit, min_chars, args.source, args.seed
-            )
-        else:
-            sentences = labelling.least_certain(con, boundary, args.limit, args.source)
+    sentences = _sentences_to_label(args, settings)
     if not sentences:
         where = f" of source {args.source!r}" if args.source else ""
         scored = "" if args.random else " was scored by the detector"
@@ -875,7 +898,8 @@ def build_parser() -> argparse.ArgumentParser:
         "instead: labelled, it measures the detector on your channels (`ideas eval "
         "suggestions --data FILE.csv`) and is the fair sample to train on (sentences near "
         "the threshold alone make a biased one). With --csv, writes them to a file to fill in "
-        "and record with `ideas label --from`.",
+        "and record with `ideas label --from`. Reads the live warehouse, or its snapshot "
+        "while a pipeline step writes it.",
     )
     p.add_argument(
         "--limit", type=_positive_int, default=20, help="how many sentences (default 20)"

@@ -18,7 +18,7 @@ from pathlib import Path
 _SCRIPT = textwrap.dedent(
     """
     import sys, duckdb
-    con = duckdb.connect(sys.argv[1], read_only=True)
+    con = duckdb.connect(sys.argv[1], read_only=sys.argv[2] == "read-only")
     print("open", flush=True)
     for line in sys.stdin:
         if line.strip() == "quit":
@@ -49,10 +49,12 @@ class Analyst:
 
 
 @contextmanager
-def analyst_on(path: Path) -> Iterator[Analyst]:
-    """Start the analyst on ``path``; it is stopped on exit, whatever happened."""
+def analyst_on(path: Path, read_only: bool = True) -> Iterator[Analyst]:
+    """Start the analyst on ``path``; it is stopped on exit, whatever happened. With
+    ``read_only=False`` it holds the file as a pipeline step writing it does."""
+    mode = "read-only" if read_only else "read-write"
     proc = subprocess.Popen(
-        [sys.executable, "-c", _SCRIPT, str(path)],
+        [sys.executable, "-c", _SCRIPT, str(path), mode],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -279,3 +279,22 @@ def test_a_labelled_random_sample_measures_the_detector(loaded, capsys, tmp_path
     positives = sum(r["label"] == "1" for r in rows)
     assert result["n"] == len(rows) and result["recall"] == 1.0
     assert result["precision"] == pytest.approx(positives / (positives + 1))
+
+
+def test_to_label_lists_from_the_snapshot_while_a_pipeline_step_writes(loaded, capsys):
+    from idea_harvester.snapshot import snapshot_path
+    from tests.analyst import analyst_on
+
+    arguments = ["--config", _config(loaded), "to-label", "--random", "--limit", "3"]
+    assert main(arguments) == 0
+    live = capsys.readouterr().out
+    assert snapshot_path(loaded.warehouse).exists()
+    with analyst_on(loaded.warehouse, read_only=False):  # holds the live file, as enrich does
+        assert main(arguments) == 0
+        captured = capsys.readouterr()
+        assert "a pipeline step is writing the warehouse: listing from its snapshot" in captured.err
+        assert captured.out == live  # the same sentences, from the snapshot
+        # Without a snapshot there is nothing else to read: the lock is the error.
+        snapshot_path(loaded.warehouse).unlink()
+        assert main(arguments) == 2
+        assert "is locked by another process" in capsys.readouterr().err

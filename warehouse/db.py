@@ -26,6 +26,11 @@ class WarehouseError(Exception):
     """The warehouse cannot be opened or used; the message says what to do."""
 
 
+class WarehouseLocked(WarehouseError):
+    """Another process holds the warehouse file (DuckDB allows one writer, and no reader
+    beside it)."""
+
+
 def migrations() -> list[tuple[int, str, str]]:
     """All migrations shipped with the package, as (version, file name, SQL), in order."""
     folder = resources.files("warehouse") / "migrations"
@@ -75,7 +80,7 @@ def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
         return duckdb.connect(str(path), read_only=read_only)
     except duckdb.IOException as err:
         if "lock" in str(err).lower():
-            raise WarehouseError(
+            raise WarehouseLocked(
                 f"warehouse {path} is locked by another process (DuckDB allows one writer): "
                 "wait for the running pipeline step to finish, or read the published snapshot"
             ) from err

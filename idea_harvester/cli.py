@@ -625,8 +625,10 @@ def _print_detection_status(con, settings) -> None:
         WITH stale AS (SELECT unnest(?::VARCHAR[]) AS item_id)
         SELECT r.source_name, count(*), count(*) FILTER (WHERE c.is_suggestion),
                printf('%.1f', 100.0 * count(*) FILTER (WHERE c.is_suggestion) / count(*)),
-               count(DISTINCT r.item_id) FILTER (WHERE r.item_id IN (SELECT item_id FROM stale))
+               count(DISTINCT r.item_id) FILTER (WHERE r.item_id IN (SELECT item_id FROM stale)),
+               count(l.sentence_id)
         FROM core.sentences c JOIN raw.items r USING (item_id)
+        LEFT JOIN core.suggestion_labels l USING (sentence_id)
         GROUP BY r.source_name ORDER BY r.source_name
         """,
         [stale_ids or []],
@@ -634,16 +636,20 @@ def _print_detection_status(con, settings) -> None:
     if shares:
         detector_of = detector_of_source(s)
         rows = [
-            (name, detector_of(name), n, found, share, "?" if stale_ids is None else redecide)
-            for name, n, found, share, redecide in shares
+            (name, detector_of(name), n, found, share, labelled)
+            + ("?" if stale_ids is None else redecide,)
+            for name, n, found, share, redecide, labelled in shares
         ]
         print_table(
-            ["source", "detector", "sentences", "suggestions", "suggestions_%", "to_decide_again"],
+            ["source", "detector", "sentences", "suggestions", "suggestions_%", "labelled"]
+            + ["to_decide_again"],
             rows,
         )
         print(
             "  a share far above what a channel really holds is false positives: measure it with\n"
-            "  `ideas eval suggestions --prevalence`, or set explicit_only on an ideas board"
+            "  `ideas eval suggestions --prevalence`, or set explicit_only on an ideas board;\n"
+            "  labelled: analysts' labels (`ideas to-label --random --source NAME` draws a fair\n"
+            "  sample to label; a few hundred adapt the classifier with `ideas train-classifier`)"
         )
 
 

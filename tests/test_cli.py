@@ -68,6 +68,20 @@ def test_status_lists_sources_and_counts(loaded, capsys):
     sentences, suggestions = int(share["sentences"]), int(share["suggestions"])
     percent = float(share["suggestions_%"])
     assert 0 < suggestions < sentences and percent == round(100 * suggestions / sentences, 1)
+    assert share["labelled"] == "0"
+
+
+def test_status_counts_each_sources_labelled_sentences(loaded, capsys):
+    from warehouse.db import connect
+
+    with connect(load_settings(loaded).warehouse) as con:
+        ids = [
+            r[0] for r in con.execute("SELECT sentence_id FROM core.sentences LIMIT 3").fetchall()
+        ]
+    assert main(["--config", str(loaded), "label", ids[0], "--yes"]) == 0
+    assert main(["--config", str(loaded), "label", ids[1], "--no"]) == 0
+    assert main(["--config", str(loaded), "status", "--live"]) == 0
+    assert _source_row(capsys.readouterr().out, "forum")["labelled"] == "2"
 
 
 def test_status_shows_items_a_new_threshold_will_decide_again(loaded, capsys):

@@ -635,16 +635,12 @@ def _print_detection_status(con, settings) -> None:
     ).fetchall()
     if shares:
         detector_of = detector_of_source(s)
-        rows = [
-            (name, detector_of(name), n, found, share, labelled)
-            + ("?" if stale_ids is None else redecide,)
-            for name, n, found, share, redecide, labelled in shares
-        ]
-        print_table(
-            ["source", "detector", "sentences", "suggestions", "suggestions_%", "labelled"]
-            + ["to_decide_again"],
-            rows,
-        )
+        rows = []
+        for name, n, found, share, redecide, labelled in shares:
+            again = "?" if stale_ids is None else redecide
+            rows.append((name, detector_of(name), n, found, share, labelled, again))
+        columns = ["source", "detector", "sentences", "suggestions", "suggestions_%", "labelled"]
+        print_table([*columns, "to_decide_again"], rows)
         print(
             "  a share far above what a channel really holds is false positives: measure it with\n"
             "  `ideas eval suggestions --prevalence`, or set explicit_only on an ideas board;\n"

@@ -281,7 +281,7 @@ def test_a_labelled_random_sample_measures_the_detector(loaded, capsys, tmp_path
     assert result["precision"] == pytest.approx(positives / (positives + 1))
 
 
-def test_to_label_lists_from_the_snapshot_while_a_pipeline_step_writes(loaded, capsys):
+def test_while_a_pipeline_step_writes_to_label_reads_the_snapshot_and_label_waits(loaded, capsys):
     from idea_harvester.snapshot import snapshot_path
     from tests.analyst import analyst_on
 
@@ -297,4 +297,10 @@ def test_to_label_lists_from_the_snapshot_while_a_pipeline_step_writes(loaded, c
         # Without a snapshot there is nothing else to read: the lock is the error.
         snapshot_path(loaded.warehouse).unlink()
         assert main(arguments) == 2
-        assert "is locked by another process" in capsys.readouterr().err
+        err = capsys.readouterr().err
+        assert "is locked by another process" in err and "read the published snapshot" in err
+        # A label writes: it can only wait, and says so.
+        assert main(["--config", _config(loaded), "label", "s1", "--yes"]) == 2
+        err = capsys.readouterr().err
+        assert "is locked by another process" in err
+        assert "wait for the other process to finish" in err and "snapshot" not in err

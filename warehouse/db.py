@@ -80,9 +80,16 @@ def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
         return duckdb.connect(str(path), read_only=read_only)
     except duckdb.IOException as err:
         if "lock" in str(err).lower():
+            todo = (
+                "wait for the running pipeline step to finish, or read the published snapshot "
+                "(what `ideas sql` and `ideas status` read unless given --live)"
+                if read_only
+                else "wait for the other process to finish: a running pipeline step, or a "
+                "reader of the live file (`--live`)"
+            )
             raise WarehouseLocked(
-                f"warehouse {path} is locked by another process (DuckDB allows one writer): "
-                "wait for the running pipeline step to finish, or read the published snapshot"
+                f"warehouse {path} is locked by another process (DuckDB allows one writer, and "
+                f"no reader beside it): {todo}"
             ) from err
         raise WarehouseError(f"cannot open warehouse {path}: {err}") from err
 

@@ -25,6 +25,7 @@ from idea_harvester.config import Settings
 from idea_harvester.evaluation import EvalDataError, parse_label, read_rows
 from transforms.classifier import SuggestionClassifier, load_classifier, rule_features
 from transforms.sentences import TEAM_CUE
+from warehouse.db import transaction
 
 #: The columns ``ideas to-label --csv`` writes. ``ideas label --from`` reads sentence_id and
 #: label; text and label also make it a file for ``ideas eval suggestions`` and ``ideas
@@ -218,14 +219,9 @@ def record(
         if sentence_id in found
     ]
     if rows:
-        con.execute("BEGIN")
-        try:
+        with transaction(con):
             con.executemany(
                 "INSERT OR REPLACE INTO core.suggestion_labels VALUES (?, ?, ?, ?, ?, ?, ?)", rows
             )
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
     recorded = [(r[0], r[1], r[3]) for r in rows]
     return recorded, [sentence_id for sentence_id in ids if sentence_id not in found]

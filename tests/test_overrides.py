@@ -525,7 +525,8 @@ def test_a_member_whose_label_names_the_request_names_the_idea_if_nearly_as_typi
         ],
     )
     # c1 is 0.02 less typical than c2, whose label ("I keep losing my place in long
-    # documents…") does not name what is asked; c3's does not either (no request wording).
+    # documents", cut short) does not name what is asked; c3's does not either (no request
+    # wording).
     assert label == "Outline view"
 
 
